@@ -1,0 +1,1 @@
+"""The ``hashless`` command."""

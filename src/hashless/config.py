@@ -1,0 +1,149 @@
+"""Settings from the environment and a ``.env`` file.
+
+Names keep the original plugin's ``COGNITO_*`` variables; hashless' own are
+``HASHLESS_*``. :func:`load_settings` turns every problem into one
+``ConfigurationError`` line that names the setting and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hashless.errors import ConfigurationError
+
+__all__ = ["CognitoSettings", "Settings", "load_settings"]
+
+_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class CognitoSettings(BaseSettings):
+    """Where the user pool is and how to reach it."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    region: str | None = Field(default=None, validation_alias=_env("COGNITO_REGION"))
+    user_pool_id: str | None = Field(default=None, validation_alias=_env("COGNITO_USER_POOL_ID"))
+    client_id: str | None = Field(default=None, validation_alias=_env("COGNITO_CLIENT_ID"))
+    client_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("COGNITO_CLIENT_SECRET")
+    )
+    access_key_id: str | None = Field(
+        default=None, validation_alias=_env("COGNITO_ACCESS_KEY_ID")
+    )
+    secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("COGNITO_SECRET_ACCESS_KEY")
+    )
+    endpoint_url: str | None = Field(default=None, validation_alias=_env("COGNITO_ENDPOINT_URL"))
+
+    @property
+    def configured(self) -> bool:
+        """True if any pool setting is given: then all of them must be right."""
+        return bool(self.user_pool_id or self.client_id)
+
+    def check(self) -> None:
+        if not self.user_pool_id:
+            raise ConfigurationError(
+                "COGNITO_USER_POOL_ID is not set: set it to the pool id "
+                "(like eu-west-1_AbC123, shown on the pool's overview page)"
+            )
+        match = _POOL_ID.match(self.user_pool_id)
+        if match is None:
+            raise ConfigurationError(
+                f"COGNITO_USER_POOL_ID={self.user_pool_id!r} is not a pool id: give the id "
+                "(like eu-west-1_AbC123), not the pool's name"
+            )
+        if not self.client_id:
+            raise ConfigurationError(
+                "COGNITO_CLIENT_ID is not set: set it to the app client id of the pool "
+                "(App integration > App clients)"
+            )
+        if self.region is None:
+            self.region = match["region"]
+        elif self.region != match["region"]:
+            raise ConfigurationError(
+                f"COGNITO_REGION={self.region} but the pool id is in {match['region']}: "
+                "set COGNITO_REGION to the pool's region or leave it unset"
+            )
+        if bool(self.access_key_id) != bool(self.secret_access_key):
+            raise ConfigurationError(
+                "COGNITO_ACCESS_KEY_ID and COGNITO_SECRET_ACCESS_KEY go together: set both, "
+                "or neither to use the default AWS credential chain (profile, role)"
+            )
+
+
+class Settings(BaseSettings):
+    """hashless' own settings."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=_env("HASHLESS_DATABASE_URL")
+    )
+    admin_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("HASHLESS_ADMIN_TOKEN")
+    )
+    allow_email_lookup: bool = Field(
+        default=False, validation_alias=_env("HASHLESS_ALLOW_EMAIL_LOOKUP")
+    )
+    reset_webhook_url: str | None = Field(
+        default=None, validation_alias=_env("HASHLESS_RESET_WEBHOOK_URL")
+    )
+    concurrency: int = Field(
+        default=64, ge=1, le=1024, validation_alias=_env("HASHLESS_CONCURRENCY")
+    )
+    """Requests one worker serves at once: its thread pool, Cognito and database pools."""
+    cookie_secure: bool | None = Field(
+        default=None, validation_alias=_env("HASHLESS_COOKIE_SECURE")
+    )
+    """Secure session cookies; defaults to on, off only in the local demo."""
+    session_idle_minutes: int = Field(
+        default=60 * 24, ge=1, validation_alias=_env("HASHLESS_SESSION_IDLE_MINUTES")
+    )
+    session_max_days: int = Field(
+        default=30, ge=1, validation_alias=_env("HASHLESS_SESSION_MAX_DAYS")
+    )
+    reauth_minutes: int = Field(
+        default=5, ge=0, validation_alias=_env("HASHLESS_REAUTH_MINUTES")
+    )
+    """How long a password login counts as proof for a password or email change."""
+    log_format: Literal["json", "text"] = Field(
+        default="text", validation_alias=_env("HASHLESS_LOG_FORMAT")
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, url: str | None) -> str | None:
+        # Operators paste the URL their other tools use; pick the driver we ship.
+        if url and url.startswith(("postgres://", "postgresql://")):
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_strength(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (try: openssl rand -hex 24)")
+        return token
+
+
+def load_settings() -> tuple[Settings, CognitoSettings]:
+    """Read and check every setting; raise one readable ``ConfigurationError``."""
+    try:
+        settings = Settings()
+        cognito = CognitoSettings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+        # The input may be a secret: name the setting and the rule, never the value.
+        raise ConfigurationError(f"{name} is invalid: {error['msg']}") from None
+    if cognito.configured:
+        cognito.check()
+    return settings, cognito

@@ -1,0 +1,1 @@
+"""The local demo: an in-process Cognito emulator, a throw-away database, seeded customers."""

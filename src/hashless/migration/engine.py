@@ -1,0 +1,225 @@
+"""The migration engine: every flow that reads or writes a customer's credential.
+
+Safety argument, in one place:
+
+1. The host's record decides where a password is checked (``CredentialState``), never
+   an error from the credential store (Cognito may hide unknown users).
+2. A legacy hash is dropped (``mark_in_store``) only inside the same lock, after the
+   store accepted the password. The lock's changes commit only when the block exits
+   normally, so a crash or an exception at any step leaves the legacy hash in place.
+   Until that commit the store's copy is never consulted, so a half-written store
+   is harmless and is overwritten by the next attempt.
+3. Every store write for one customer happens under that customer's lock, and each
+   writer re-reads the record under it. A migrating login that verified an older
+   record than the one it finds starts over, so a password change or reset that
+   won the lock is never overwritten by the older password.
+4. A wrong legacy password returns before any store call. A store outage raises out
+   of the lock, which discards the record's changes: 503, no row changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from hashless.credentials.protocol import CredentialStore
+from hashless.errors import (
+    AccountExists,
+    CredentialStoreUnavailable,
+    HashlessError,
+    InvalidCredentials,
+    PasswordRejected,
+)
+from hashless.legacy.registry import VerifierRegistry
+from hashless.migration.records import (
+    CredentialRecord,
+    CredentialRecords,
+    CredentialState,
+    LockedRecord,
+)
+from hashless.passwords import MAX_PASSWORD_LENGTH, storable_reason, validate_new_password
+
+__all__ = ["MigrationEngine"]
+
+log = logging.getLogger("hashless.migration")
+
+T = TypeVar("T")
+
+_MAX_ATTEMPTS = 3
+"""Login restarts when the record changed while it was verified; more is contention."""
+
+
+class MigrationEngine:
+    """Log in, register and change credentials, migrating legacy customers lazily."""
+
+    def __init__(
+        self,
+        records: CredentialRecords,
+        store: CredentialStore,
+        verifiers: VerifierRegistry,
+    ) -> None:
+        self._records = records
+        self._store = store
+        self._verifiers = verifiers
+
+    # -- authentication ---------------------------------------------------------
+
+    def login(self, email: str, password: str) -> CredentialRecord:
+        """Authenticate by email; migrate a legacy customer on success.
+
+        Raises ``InvalidCredentials`` alike for unknown emails and wrong passwords.
+        """
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise InvalidCredentials()
+        record = self._records.find_by_email(email)
+        if record is None:
+            raise InvalidCredentials()
+        return self._authenticate(record, password)
+
+    def verify(self, customer_id: str, password: str) -> CredentialRecord:
+        """Authenticate a known customer (proof of the current password); migrates too."""
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise InvalidCredentials()
+        record = self._records.get(customer_id)
+        if record is None:
+            raise InvalidCredentials()
+        return self._authenticate(record, password)
+
+    def _authenticate(self, record: CredentialRecord, password: str) -> CredentialRecord:
+        for _ in range(_MAX_ATTEMPTS):
+            if record.state is CredentialState.COGNITO:
+                self._store.check(record.customer_id, password)
+                return record
+            if record.state is not CredentialState.LEGACY or not self._legacy_matches(
+                record, password
+            ):
+                raise InvalidCredentials()
+            migrated = self._migrate(record, password)
+            if migrated is not None:
+                return migrated
+            # The record changed while we verified it: judge the password against
+            # what is there now, never against what was there before.
+            current = self._records.get(record.customer_id)
+            if current is None:
+                raise InvalidCredentials()
+            record = current
+        raise CredentialStoreUnavailable("login", "credential kept changing concurrently", 1)
+
+    def _legacy_matches(self, record: CredentialRecord, password: str) -> bool:
+        assert record.legacy_hash is not None
+        return self._verifiers.verify(
+            password,
+            record.legacy_hash,
+            format_name=record.legacy_format,
+            customer_id=record.customer_id,
+        )
+
+    def _migrate(self, verified: CredentialRecord, password: str) -> CredentialRecord | None:
+        """Move a verified legacy password into the store; None if the record moved on."""
+        with self._records.locked(verified.customer_id) as locked:
+            if locked is None or locked.record != verified:
+                return None
+            if storable_reason(password) is not None:
+                # The store would refuse it: keep the legacy hash, let the customer in.
+                locked.mark_blocked()
+                log.warning("migration blocked customer_id=%s reason=unstorable", verified.customer_id)
+                return verified
+            try:
+                self._put_password(locked, password)
+            except PasswordRejected:
+                locked.mark_blocked()
+                log.warning("migration blocked customer_id=%s reason=pool-policy", verified.customer_id)
+                return verified
+            log.info("migrated customer_id=%s format=%s", verified.customer_id, verified.legacy_format)
+            return locked.record
+
+    def _put_password(self, locked: LockedRecord, password: str) -> None:
+        """Write ``password`` to the store for a locked customer, then drop any legacy hash.
+
+        On refusal the user this created is removed again, so no half-created user
+        is left behind; one left by an earlier crash is removed too, which is safe
+        because the record (still legacy) never sent anyone to it.
+        """
+        record = locked.record
+        if record.state is not CredentialState.COGNITO:
+            self._store.create(record.customer_id, record.email)
+        try:
+            self._store.set_password(record.customer_id, password)
+        except PasswordRejected:
+            if record.state is not CredentialState.COGNITO:
+                self._delete_quietly(record.customer_id)
+            raise
+        if record.state is not CredentialState.COGNITO:
+            locked.mark_in_store()
+
+    # -- account changes --------------------------------------------------------
+
+    def register(
+        self, customer_id: str, email: str, password: str, insert: Callable[[], T]
+    ) -> T:
+        """Create the store user with ``password``, then the host's row via ``insert``.
+
+        The store comes first: a crash in between leaves an unused store user under
+        a fresh id (found by reconcile), never an account row without a credential.
+        ``insert`` raises ``AccountExists`` on a duplicate email; the store user is
+        removed again on any failure.
+        """
+        validate_new_password(password)
+        if self._records.find_by_email(email) is not None:
+            raise AccountExists()
+        self._store.create(customer_id, email)
+        try:
+            self._store.set_password(customer_id, password)
+            return insert()
+        except BaseException:
+            self._delete_quietly(customer_id)
+            raise
+
+    def set_password(self, customer_id: str, password: str) -> CredentialRecord:
+        """Make ``password`` the customer's only password (change or reset).
+
+        The caller has already checked the customer's right to do so (current
+        password, recent login or reset token).
+        """
+        validate_new_password(password)
+        with self._records.locked(customer_id) as locked:
+            if locked is None:
+                raise InvalidCredentials()
+            self._put_password(locked, password)
+            log.info("password set customer_id=%s", customer_id)
+            return locked.record
+
+    def change_email(self, customer_id: str, email: str) -> None:
+        """Change the customer's email in the store (if there) and in the record."""
+        with self._records.locked(customer_id) as locked:
+            if locked is None:
+                raise InvalidCredentials()
+            other = self._records.find_by_email(email)
+            if other is not None and other.customer_id != customer_id:
+                raise AccountExists()
+            if locked.record.state is CredentialState.COGNITO:
+                self._store.update_email(customer_id, email)
+            locked.set_email(email)
+
+    def delete(self, customer_id: str) -> None:
+        """Delete the customer, then its store user.
+
+        The record goes first: a crash or outage in between leaves an unused store
+        user (found by reconcile) rather than a live customer who cannot log in.
+        """
+        with self._records.locked(customer_id) as locked:
+            if locked is None:
+                return
+            locked.mark_deleted()
+        self._delete_quietly(customer_id)
+
+    def _delete_quietly(self, customer_id: str) -> None:
+        try:
+            self._store.delete(customer_id)
+        except HashlessError as exc:
+            log.warning(
+                "could not delete credential-store user customer_id=%s error=%s",
+                customer_id,
+                type(exc).__name__,
+            )

@@ -1,0 +1,45 @@
+"""The FastAPI application: Medusa v1 store routes, hashless' admin routes, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
+from fastapi import FastAPI
+
+from hashless import __version__
+from hashless.service.context import ServiceContext
+from hashless.service.errors import install_error_handlers
+from hashless.service.routes import admin, store_auth, store_customers
+
+__all__ = ["create_app"]
+
+
+def create_app(context: ServiceContext) -> FastAPI:
+    """An app serving ``context``; tests pass one built on fakes."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Handlers are sync (boto3 and hashing block), so they run in this pool: size it
+        # to the concurrency the Cognito and database pools were sized for.
+        to_thread.current_default_thread_limiter().total_tokens = context.concurrency
+        yield
+
+    app = FastAPI(
+        title="hashless",
+        version=__version__,
+        summary="Medusa v1 compatible customer auth with passwords held in AWS Cognito.",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    app.include_router(store_auth.router)
+    app.include_router(store_customers.router)
+    app.include_router(admin.router)
+
+    @app.get("/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,33 @@
+"""Everything a request handler needs, built once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from hashless.migration import MigrationEngine
+from hashless.service.reset_delivery import ResetDelivery
+from hashless.storage import Database
+from hashless.storage.models import utcnow
+
+__all__ = ["ServiceContext"]
+
+
+@dataclass
+class ServiceContext:
+    engine: MigrationEngine
+    db: Database
+    reset_delivery: ResetDelivery
+    admin_token: str | None = None
+    allow_email_lookup: bool = False
+    cookie_secure: bool = True
+    reauth_window: timedelta = timedelta(minutes=5)
+    concurrency: int = 64
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    @property
+    def cookie_name(self) -> str:
+        # The __Host- prefix pins the cookie to this host and path; browsers accept it
+        # only with Secure, so plain-HTTP development uses the bare name.
+        return "__Host-hashless_sid" if self.cookie_secure else "hashless_sid"

@@ -1,0 +1,90 @@
+"""``/admin``: customer management and migration figures, behind HASHLESS_ADMIN_TOKEN."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from hashless.service.auth import Admin, Context
+from hashless.service.schemas import (
+    AdminCustomerList,
+    AdminCustomerOut,
+    AdminCustomerResponse,
+    AdminCustomerUpdate,
+    CredentialStatsOut,
+    Deleted,
+    ErrorOut,
+    Revoked,
+)
+from hashless.service.context import ServiceContext
+from hashless.storage.models import Customer
+
+router = APIRouter(
+    prefix="/admin",
+    tags=["admin"],
+    dependencies=[Admin],
+    responses={401: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+)
+
+
+def _customer(ctx: ServiceContext, customer_id: str) -> Customer:
+    row = ctx.db.customers.get(customer_id)
+    if row is None:
+        raise HTTPException(404, f"Customer with id {customer_id} was not found")
+    return row
+
+
+@router.get("/customers", response_model=AdminCustomerList)
+def list_customers(
+    ctx: Context,
+    q: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AdminCustomerList:
+    rows, count = ctx.db.customers.search(q, limit, offset)
+    return AdminCustomerList(
+        customers=[AdminCustomerOut.of(r) for r in rows], count=count, offset=offset, limit=limit
+    )
+
+
+@router.get("/customers/{customer_id}", response_model=AdminCustomerResponse)
+def get_customer(customer_id: str, ctx: Context) -> AdminCustomerResponse:
+    return AdminCustomerResponse(customer=AdminCustomerOut.of(_customer(ctx, customer_id)))
+
+
+@router.post("/customers/{customer_id}", response_model=AdminCustomerResponse)
+def update_customer(
+    customer_id: str, body: AdminCustomerUpdate, ctx: Context
+) -> AdminCustomerResponse:
+    _customer(ctx, customer_id)
+    if body.email is not None:
+        ctx.engine.change_email(customer_id, body.email)
+    profile = body.model_dump(
+        include={"first_name", "last_name", "phone", "metadata"}, exclude_unset=True
+    )
+    if profile:
+        ctx.db.customers.update_profile(customer_id, profile)
+    return AdminCustomerResponse(customer=AdminCustomerOut.of(_customer(ctx, customer_id)))
+
+
+@router.delete("/customers/{customer_id}", response_model=Deleted)
+def delete_customer(customer_id: str, ctx: Context) -> Deleted:
+    """Delete the customer, its Cognito user and all its sessions."""
+    _customer(ctx, customer_id)
+    ctx.engine.delete(customer_id)
+    ctx.db.sessions.revoke_all(customer_id)
+    return Deleted(id=customer_id)
+
+
+@router.delete("/customers/{customer_id}/sessions", response_model=Revoked)
+def end_customer_sessions(customer_id: str, ctx: Context) -> Revoked:
+    _customer(ctx, customer_id)
+    return Revoked(revoked=ctx.db.sessions.revoke_all(customer_id))
+
+
+@router.get("/credentials/stats", response_model=CredentialStatsOut)
+def credential_stats(ctx: Context) -> CredentialStatsOut:
+    """Account customers by credential state; ``blocked``: legacy ones Cognito refused."""
+    return CredentialStatsOut(**asdict(ctx.db.customers.credential_stats()))

@@ -1,0 +1,138 @@
+"""``/store/customers``: register, profile, password change and reset."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+
+from hashless.emails import email_key
+from hashless.errors import InvalidCredentials, InvalidResetToken, ReauthenticationRequired
+from hashless.identity import new_customer_id
+from hashless.passwords import validate_new_password
+from hashless.service.auth import Caller, Context, client_ip, set_session_cookie
+from hashless.service.context import ServiceContext
+from hashless.service.auth import Authenticated
+from hashless.service.reset_delivery import ResetEvent
+from hashless.service.schemas import (
+    CustomerCreate,
+    CustomerOut,
+    CustomerResponse,
+    CustomerUpdate,
+    ErrorOut,
+    PasswordResetRequest,
+    PasswordTokenRequest,
+)
+from hashless.service.views import load_customer
+
+router = APIRouter(prefix="/store/customers", tags=["store customers"])
+
+_errors = {
+    400: {"model": ErrorOut},
+    401: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+    503: {"model": ErrorOut},
+}
+
+
+@router.post("", response_model=CustomerResponse, responses=_errors)
+def register(
+    body: CustomerCreate, request: Request, response: Response, ctx: Context
+) -> CustomerResponse:
+    """Create an account (its password goes straight to Cognito) and log it in."""
+    customer_id = new_customer_id()
+    row = ctx.engine.register(
+        customer_id,
+        body.email,
+        body.password,
+        insert=lambda: ctx.db.customers.insert_account(
+            customer_id,
+            body.email,
+            first_name=body.first_name,
+            last_name=body.last_name,
+            phone=body.phone,
+        ),
+    )
+    token, _ = ctx.db.sessions.create(
+        customer_id, "cookie", user_agent=request.headers.get("user-agent"),
+        ip=client_ip(request),
+    )
+    set_session_cookie(response, ctx, token)
+    return CustomerResponse(customer=CustomerOut.of(row))
+
+
+@router.get("/me", response_model=CustomerResponse, responses=_errors)
+def me(ctx: Context, current: Caller) -> CustomerResponse:
+    return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, current.customer_id)))
+
+
+def _require_proof(ctx: ServiceContext, current: Authenticated, password: str | None) -> None:
+    """ASVS 6.2.3: a credential change needs the current password or a fresh login.
+
+    Medusa v1 clients cannot send the current password, so a password login on
+    this same session within the re-authentication window counts as proof.
+    """
+    if password is not None:
+        try:
+            ctx.engine.verify(current.customer_id, password)
+        except InvalidCredentials:
+            raise ReauthenticationRequired() from None
+        return
+    if ctx.clock() - current.session.authenticated_at > ctx.reauth_window:
+        raise ReauthenticationRequired()
+
+
+@router.post("/me", response_model=CustomerResponse, responses=_errors)
+def update_me(body: CustomerUpdate, ctx: Context, current: Caller) -> CustomerResponse:
+    """Update the profile; a new password or email needs proof of the current password."""
+    customer_id = current.customer_id
+    row = load_customer(ctx, customer_id)
+    changes_email = body.email is not None and email_key(body.email) != row.email_key
+    if body.password is not None:
+        validate_new_password(body.password)
+    if body.password is not None or changes_email:
+        _require_proof(ctx, current, body.current_password)
+    if changes_email:
+        assert body.email is not None
+        ctx.engine.change_email(customer_id, body.email)
+    if body.password is not None:
+        ctx.engine.set_password(customer_id, body.password)
+        ctx.db.sessions.revoke_all(customer_id, keep=current.session.id)
+        ctx.db.reset_tokens.revoke_all(customer_id)
+    profile = body.model_dump(
+        include={"first_name", "last_name", "phone", "billing_address", "metadata"},
+        exclude_unset=True,
+    )
+    if profile:
+        ctx.db.customers.update_profile(customer_id, profile)
+    return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, customer_id)))
+
+
+@router.post("/password-token", status_code=204, responses={400: {"model": ErrorOut}})
+def request_reset(body: PasswordTokenRequest, tasks: BackgroundTasks, ctx: Context) -> Response:
+    """Always 204: whether the email has an account is never revealed."""
+    record = ctx.db.records.find_by_email(body.email)
+    if record is not None:
+        token, expires_at = ctx.db.reset_tokens.issue(record.customer_id)
+        # Delivered after the answer is sent, so a slow webhook shows in no timing.
+        tasks.add_task(
+            ctx.reset_delivery.deliver,
+            ResetEvent(record.customer_id, record.email, token, expires_at),
+        )
+    return Response(status_code=204)
+
+
+@router.post("/password-reset", response_model=CustomerResponse, responses=_errors)
+def reset_password(body: PasswordResetRequest, ctx: Context) -> CustomerResponse:
+    """Set a new password with a reset token; ends every session of the customer."""
+    validate_new_password(body.password)
+    record = ctx.db.records.find_by_email(body.email)
+    if record is None or not ctx.db.reset_tokens.consume(body.token, record.customer_id):
+        raise InvalidResetToken()
+    try:
+        ctx.engine.set_password(record.customer_id, body.password)
+    except BaseException:
+        # Nothing changed: the customer may try again with the same token.
+        ctx.db.reset_tokens.give_back(body.token)
+        raise
+    ctx.db.reset_tokens.revoke_all(record.customer_id)
+    ctx.db.sessions.revoke_all(record.customer_id)
+    return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, record.customer_id)))

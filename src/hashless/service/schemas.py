@@ -1,0 +1,198 @@
+"""Request and response bodies of the Medusa v1 store API, and hashless' additions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hashless.passwords import MAX_PASSWORD_LENGTH
+from hashless.storage.models import Customer
+from hashless.storage.sessions import SessionInfo
+
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+]
+# Refused above Cognito's ceiling before any hashing; the length floor applies to new
+# passwords only (legacy passwords may be shorter and must still log in).
+Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+Name = Annotated[str, StringConstraints(max_length=255)]
+Phone = Annotated[str, StringConstraints(max_length=64)]
+
+
+class Strict(BaseModel):
+    """Medusa's validators reject unknown fields with 400 invalid_data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CredentialsIn(Strict):
+    email: Email
+    password: Password
+
+
+class CustomerCreate(Strict):
+    email: Email
+    password: Password
+    first_name: Name | None = None
+    last_name: Name | None = None
+    phone: Phone | None = None
+
+
+class CustomerUpdate(Strict):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    billing_address: dict[str, Any] | None = None
+    password: Password | None = None
+    current_password: Password | None = Field(
+        default=None,
+        description="hashless: proof for a password or email change; not needed within "
+        "a few minutes of a password login on this session.",
+    )
+    phone: Phone | None = None
+    email: Email | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class PasswordTokenRequest(Strict):
+    email: Email
+
+
+class PasswordResetRequest(Strict):
+    email: Email
+    token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    password: Password
+
+
+class AdminCustomerUpdate(Strict):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class CustomerOut(BaseModel):
+    id: str
+    email: str
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    has_account: bool
+    billing_address_id: str | None = None
+    billing_address: dict[str, Any] | None
+    shipping_addresses: list[dict[str, Any]] = []
+    orders: list[dict[str, Any]] = []
+    metadata: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Customer) -> CustomerOut:
+        return cls(
+            id=row.id,
+            email=row.email,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            phone=row.phone,
+            has_account=row.has_account,
+            billing_address=row.billing_address,
+            metadata=row.metadata_,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+        )
+
+
+class AdminCustomerOut(CustomerOut):
+    credential_state: str
+    credential_blocked: bool
+    migrated_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Customer) -> AdminCustomerOut:
+        return cls(
+            **CustomerOut.of(row).model_dump(),
+            credential_state=row.credential_state,
+            credential_blocked=row.credential_blocked,
+            migrated_at=row.migrated_at,
+        )
+
+
+class CustomerResponse(BaseModel):
+    customer: CustomerOut
+
+
+class AdminCustomerResponse(BaseModel):
+    customer: AdminCustomerOut
+
+
+class AdminCustomerList(BaseModel):
+    customers: list[AdminCustomerOut]
+    count: int
+    offset: int
+    limit: int
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+
+
+class ExistsResponse(BaseModel):
+    exists: bool
+
+
+class SessionOut(BaseModel):
+    id: str
+    kind: str
+    created_at: datetime
+    authenticated_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    ip: str | None
+    current: bool
+
+    @classmethod
+    def of(cls, info: SessionInfo, current_id: str) -> SessionOut:
+        return cls(
+            id=info.id,
+            kind=info.kind,
+            created_at=info.created_at,
+            authenticated_at=info.authenticated_at,
+            last_seen_at=info.last_seen_at,
+            expires_at=info.expires_at,
+            user_agent=info.user_agent,
+            ip=info.ip,
+            current=info.id == current_id,
+        )
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionOut]
+
+
+class Revoked(BaseModel):
+    revoked: int
+
+
+class Deleted(BaseModel):
+    id: str
+    object: str = "customer"
+    deleted: bool = True
+
+
+class CredentialStatsOut(BaseModel):
+    total: int
+    legacy: int
+    cognito: int
+    none: int
+    blocked: int
+
+
+class ErrorOut(BaseModel):
+    type: str
+    message: str
+    code: str | None = None

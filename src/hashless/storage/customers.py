@@ -1,0 +1,171 @@
+"""Customer rows as the HTTP service and the CLI see them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hashless.emails import email_key
+from hashless.errors import AccountExists
+from hashless.migration.records import CredentialState
+from hashless.storage.models import Customer
+from hashless.storage.records import live_accounts
+
+__all__ = ["CredentialStats", "CustomerRepository", "LegacyCustomer"]
+
+PROFILE_FIELDS = frozenset({"first_name", "last_name", "phone", "billing_address", "metadata"})
+
+
+@dataclass(frozen=True)
+class CredentialStats:
+    total: int
+    legacy: int
+    cognito: int
+    none: int
+    blocked: int
+
+
+@dataclass(frozen=True)
+class LegacyCustomer:
+    """An account customer arriving from another platform with its hash."""
+
+    email: str
+    legacy_format: str
+    legacy_hash: str
+    id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+    def __repr__(self) -> str:
+        return f"LegacyCustomer(email=..., legacy_format={self.legacy_format!r})"
+
+
+class CustomerRepository:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def insert_account(
+        self,
+        customer_id: str,
+        email: str,
+        *,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        phone: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Customer:
+        """A new account customer whose password is already in the credential store."""
+        row = Customer(
+            id=customer_id,
+            email=email,
+            email_key=email_key(email),
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            metadata_=metadata,
+            has_account=True,
+            credential_state=CredentialState.COGNITO.value,
+            credential_blocked=False,
+        )
+        try:
+            with self._sessions.begin() as session:
+                session.add(row)
+        except IntegrityError:
+            raise AccountExists() from None
+        return row
+
+    def insert_legacy(self, customers: Iterable[LegacyCustomer], new_id: Any) -> list[str]:
+        """Insert legacy account customers (demo seeding, tests); returns their ids."""
+        ids = []
+        with self._sessions.begin() as session:
+            for customer in customers:
+                customer_id = customer.id or new_id()
+                session.add(
+                    Customer(
+                        id=customer_id,
+                        email=customer.email,
+                        email_key=email_key(customer.email),
+                        first_name=customer.first_name,
+                        last_name=customer.last_name,
+                        has_account=True,
+                        credential_state=CredentialState.LEGACY.value,
+                        legacy_format=customer.legacy_format,
+                        legacy_hash=customer.legacy_hash,
+                        credential_blocked=False,
+                    )
+                )
+                ids.append(customer_id)
+        return ids
+
+    def get(self, customer_id: str) -> Customer | None:
+        with self._sessions() as session:
+            return session.scalars(
+                live_accounts().where(Customer.id == customer_id)
+            ).one_or_none()
+
+    def update_profile(self, customer_id: str, changes: dict[str, Any]) -> Customer | None:
+        """Apply name, phone, address and metadata changes (never credentials)."""
+        unknown = set(changes) - PROFILE_FIELDS
+        if unknown:
+            raise ValueError(f"not profile fields: {sorted(unknown)}")
+        with self._sessions.begin() as session:
+            row = session.scalars(
+                live_accounts().where(Customer.id == customer_id)
+            ).one_or_none()
+            if row is None:
+                return None
+            for field, value in changes.items():
+                setattr(row, "metadata_" if field == "metadata" else field, value)
+            return row
+
+    def search(self, query: str | None, limit: int, offset: int) -> tuple[list[Customer], int]:
+        statement = live_accounts()
+        if query:
+            pattern = f"%{query.casefold()}%"
+            statement = statement.where(
+                or_(
+                    Customer.email_key.like(pattern),
+                    func.lower(Customer.first_name).like(pattern),
+                    func.lower(Customer.last_name).like(pattern),
+                    Customer.id == query,
+                )
+            )
+        with self._sessions() as session:
+            count = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+            rows = session.scalars(
+                statement.order_by(Customer.created_at.desc(), Customer.id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            return list(rows), count
+
+    def credential_stats(self) -> CredentialStats:
+        with self._sessions() as session:
+            counts: dict[str, int] = {
+                state: count
+                for state, count in session.execute(
+                    select(Customer.credential_state, func.count())
+                    .where(Customer.has_account, Customer.deleted_at.is_(None))
+                    .group_by(Customer.credential_state)
+                ).all()
+            }
+            blocked = session.scalar(
+                select(func.count()).where(
+                    Customer.has_account,
+                    Customer.deleted_at.is_(None),
+                    Customer.credential_state == CredentialState.LEGACY.value,
+                    Customer.credential_blocked,
+                )
+            )
+        return CredentialStats(
+            total=sum(counts.values()),
+            legacy=counts.get("legacy", 0),
+            cognito=counts.get("cognito", 0),
+            none=counts.get("none", 0),
+            blocked=blocked or 0,
+        )

@@ -1,0 +1,96 @@
+"""Database engines tuned per backend, and the schema migrations that build them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from hashless.errors import ConfigurationError
+
+__all__ = ["LOCK_OPTIONS", "create_database_engine", "migrate", "schema_is_current"]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+LOCK_OPTIONS = {"sqlite_begin": "IMMEDIATE"}
+"""Execution options for a transaction that locks a customer's credential.
+
+PostgreSQL locks the row (``SELECT ... FOR UPDATE``); SQLite has no row locks, so
+such a transaction starts with ``BEGIN IMMEDIATE`` and holds the database's write
+lock, which other processes wait on through ``busy_timeout``.
+"""
+
+
+def create_database_engine(url: str, *, pool_size: int = 16) -> Engine:
+    """An engine for ``url``; raises ``ConfigurationError`` for an unusable URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            "HASHLESS_DATABASE_URL is not a database URL: use e.g. "
+            "postgresql+psycopg://user@host/db or sqlite:///path/to/hashless.db"
+        ) from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(url)
+        return create_engine(
+            url, pool_size=pool_size, max_overflow=pool_size // 2, pool_pre_ping=True
+        )
+    except NoSuchModuleError:
+        raise ConfigurationError(
+            f"HASHLESS_DATABASE_URL names the driver {parsed.drivername!r}, which is not "
+            'installed: pip install "hashless[postgres]" for PostgreSQL'
+        ) from None
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling would hide our BEGIN mode: turn it off.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if make_url(url).database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    try:
+        command.upgrade(_alembic_config(engine), "head")
+    except OperationalError as exc:
+        raise ConfigurationError(
+            f"cannot reach the database at HASHLESS_DATABASE_URL ({type(exc.orig).__name__}): "
+            "check that it runs and that the URL's host, port, user and database are right"
+        ) from None
+
+
+def schema_is_current(engine: Engine) -> bool:
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head

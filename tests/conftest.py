@@ -1,0 +1,90 @@
+"""Shared fixtures: a database per backend, the in-memory credential store, the app.
+
+PostgreSQL tests run when 127.0.0.1:5432 (or HASHLESS_TEST_POSTGRES_URL) answers.
+Under CI=true an unreachable PostgreSQL fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hashless.storage import Database
+from hashless.storage.models import Base
+
+POSTGRES_URL = os.environ.get(
+    "HASHLESS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        return f"{type(exc).__name__}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    problem = _postgres_reachable()
+    if problem is not None:
+        message = f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} unreachable: {problem}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true requires it)")
+        pytest.skip(message)
+    name = f"hashless_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_db(postgres_database: str) -> Iterator[Database]:
+    db = Database.connect(postgres_database, pool_size=60)
+    yield db
+    db.engine.dispose()
+
+
+def _empty(db: Database) -> None:
+    with db.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The service's database on each backend, empty at the start of the test."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "hashless.db"
+        database = Database.connect(f"sqlite:///{path}")
+        yield database
+        database.engine.dispose()
+    else:
+        database = request.getfixturevalue("postgres_db")
+        _empty(database)
+        yield database
+
+
+@pytest.fixture
+def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    path = tmp_path_factory.mktemp("db") / "hashless.db"
+    database = Database.connect(f"sqlite:///{path}")
+    yield database
+    database.engine.dispose()
