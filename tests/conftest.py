@@ -39,7 +39,9 @@ def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped at the end."""
     problem = _postgres_reachable()
     if problem is not None:
-        message = f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} unreachable: {problem}"
+        message = (
+            f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} unreachable: {problem}"
+        )
         if IN_CI:
             pytest.fail(message + " (CI=true requires it)")
         pytest.skip(message)
@@ -69,7 +71,9 @@ def _empty(db: Database) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     """The service's database on each backend, empty at the start of the test."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "hashless.db"

@@ -35,9 +35,7 @@ class CognitoSettings(BaseSettings):
     client_secret: SecretStr | None = Field(
         default=None, validation_alias=_env("COGNITO_CLIENT_SECRET")
     )
-    access_key_id: str | None = Field(
-        default=None, validation_alias=_env("COGNITO_ACCESS_KEY_ID")
-    )
+    access_key_id: str | None = Field(default=None, validation_alias=_env("COGNITO_ACCESS_KEY_ID"))
     secret_access_key: SecretStr | None = Field(
         default=None, validation_alias=_env("COGNITO_SECRET_ACCESS_KEY")
     )
@@ -84,9 +82,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    database_url: str | None = Field(
-        default=None, validation_alias=_env("HASHLESS_DATABASE_URL")
-    )
+    database_url: str | None = Field(default=None, validation_alias=_env("HASHLESS_DATABASE_URL"))
     admin_token: SecretStr | None = Field(
         default=None, validation_alias=_env("HASHLESS_ADMIN_TOKEN")
     )
@@ -110,9 +106,7 @@ class Settings(BaseSettings):
     session_max_days: int = Field(
         default=30, ge=1, validation_alias=_env("HASHLESS_SESSION_MAX_DAYS")
     )
-    reauth_minutes: int = Field(
-        default=5, ge=0, validation_alias=_env("HASHLESS_REAUTH_MINUTES")
-    )
+    reauth_minutes: int = Field(default=5, ge=0, validation_alias=_env("HASHLESS_REAUTH_MINUTES"))
     """How long a password login counts as proof for a password or email change."""
     log_format: Literal["json", "text"] = Field(
         default="text", validation_alias=_env("HASHLESS_LOG_FORMAT")

@@ -10,8 +10,8 @@ __all__ = ["email_key"]
 def email_key(email: str) -> str:
     """The form under which two emails count as the same account.
 
-    NFKC folds compatibility characters (fullwidth letters) and ``casefold`` is the
-    Unicode-aware lower-casing, so ``Anna@Example.com`` and ``ａｎｎａ@example.com``
-    cannot become two accounts.
+    NFKC folds compatibility characters (fullwidth letters, ligatures) and
+    ``casefold`` is the Unicode-aware lower-casing, so ``Anna@Example.com`` and the
+    same address typed in fullwidth letters cannot become two accounts.
     """
     return unicodedata.normalize("NFKC", email.strip()).casefold()

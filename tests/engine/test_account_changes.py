@@ -44,8 +44,12 @@ def test_duplicate_registration_leaves_no_store_user(
     _register(engine, db, "bob@example.com", "bob password")
     cid = new_customer_id()
     with pytest.raises(AccountExists):
-        engine.register(cid, "BOB@example.com", "other password",
-                        lambda: db.customers.insert_account(cid, "BOB@example.com"))
+        engine.register(
+            cid,
+            "BOB@example.com",
+            "other password",
+            lambda: db.customers.insert_account(cid, "BOB@example.com"),
+        )
     assert not store.has_user(cid)
 
 
@@ -71,8 +75,12 @@ def test_register_refused_by_policy_leaves_no_store_user(
     """A password the pool refuses fails registration and leaves no user in the store."""
     cid = new_customer_id()
     with pytest.raises(PasswordRejected):
-        engine.register(cid, "c@example.com", "weak password",
-                        lambda: db.customers.insert_account(cid, "c@example.com"))
+        engine.register(
+            cid,
+            "c@example.com",
+            "weak password",
+            lambda: db.customers.insert_account(cid, "c@example.com"),
+        )
     assert not store.has_user(cid)
     assert db.records.find_by_email("c@example.com") is None
 

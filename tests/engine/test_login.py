@@ -15,8 +15,7 @@ from hashless.errors import (
 )
 from hashless.migration import CredentialState, MigrationEngine
 from hashless.storage import Database
-
-from .conftest import PlainSha256
+from tests.support import PlainSha256
 
 AddLegacy = Callable[[str, str], str]
 
@@ -63,7 +62,9 @@ def test_unknown_email_and_wrong_password_raise_the_same(
 
 
 @pytest.mark.parametrize("failing_step", ["create", "set_password"])
-@pytest.mark.parametrize("error", [CredentialStoreUnavailable("x", "down"), CredentialStoreThrottled("x", "busy")])
+@pytest.mark.parametrize(
+    "error", [CredentialStoreUnavailable("x", "down"), CredentialStoreThrottled("x", "busy")]
+)
 def test_store_outage_during_migration_changes_no_row(
     engine: MigrationEngine,
     db: Database,
@@ -72,7 +73,7 @@ def test_store_outage_during_migration_changes_no_row(
     failing_step: str,
     error: CredentialStoreUnavailable,
 ) -> None:
-    """An outage at any store step is an outage (not a wrong password) and leaves the row as it was."""
+    """An outage at any store step is an outage, not a wrong password, and changes no row."""
     cid = add_legacy("ann@example.com", "old password")
     before = db.records.get(cid)
     store.fail_next(failing_step, error)
@@ -86,7 +87,10 @@ def test_store_outage_during_migration_changes_no_row(
 
 @pytest.mark.parametrize("failing_step", ["create", "set_password"])
 def test_crash_after_any_store_step_keeps_the_legacy_password_working(
-    engine: MigrationEngine, db: Database, store: InMemoryCredentialStore, add_legacy: AddLegacy,
+    engine: MigrationEngine,
+    db: Database,
+    store: InMemoryCredentialStore,
+    add_legacy: AddLegacy,
     failing_step: str,
 ) -> None:
     """A crash mid-migration rolls back: the customer is never without a working credential."""

@@ -95,7 +95,9 @@ def migrate() -> None:
 @click.option("--client-name", default="hashless-server", show_default=True)
 @click.option("--with-secret", is_flag=True, help="Give the app client a secret.")
 @click.option(
-    "--region", envvar="COGNITO_REGION", default=None,
+    "--region",
+    envvar="COGNITO_REGION",
+    default=None,
     help="Region for the new pool (default: COGNITO_REGION, AWS_REGION or us-east-1).",
 )
 @_friendly_errors
@@ -110,7 +112,7 @@ def provision(pool_name: str, client_name: str, with_secret: bool, region: str |
 
     from hashless.config import CognitoSettings
     from hashless.credentials.client import make_cognito_client
-    from hashless.credentials.provision import provision_pool, render_env
+    from hashless.credentials.provision import provision_pool, render_settings
 
     configure_logging("text")
     cognito = CognitoSettings()
@@ -126,4 +128,4 @@ def provision(pool_name: str, client_name: str, with_secret: bool, region: str |
     pool = provision_pool(
         client, pool_name=pool_name, client_name=client_name, generate_secret=with_secret
     )
-    click.echo(render_env(pool, endpoint_url=cognito.endpoint_url))
+    click.echo(render_settings(pool, endpoint_url=cognito.endpoint_url), nl=False)

@@ -5,12 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from hashless.errors import ConfigurationError
 
 __all__ = ["EMULATOR_CREDENTIALS", "running_emulator"]
 
-EMULATOR_CREDENTIALS = {"access_key_id": "hashless-demo", "secret_access_key": "hashless-demo"}
+
+@dataclass(frozen=True)
+class _Keys:
+    access_key_id: str = "hashless-demo"
+    secret_access_key: str = "hashless-demo"
+
+
+EMULATOR_CREDENTIALS = _Keys()
 """moto accepts any keys; fixed ones keep the demo off the operator's real AWS profile."""
 
 

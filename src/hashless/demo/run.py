@@ -20,14 +20,14 @@ from hashless.service.reset_delivery import LogDelivery
 from hashless.service.wiring import build_context
 from hashless.storage import Database, LegacyCustomer
 
-__all__ = ["DEMO_PASSWORD", "DemoInfo", "demo_context"]
+__all__ = ["DEMO_CUSTOMERS", "DEMO_PASSWORD", "DemoInfo", "demo_context"]
 
 DEMO_PASSWORD = "demo-password"
 DEMO_REGION = "us-east-1"
 
 # Made by the npm package scrypt-kdf 4.0.0, as Medusa v1 and v2 store them:
 #   Scrypt.kdf("demo-password", {logN: 1, r: 1, p: 1}) and {logN: 15, r: 8, p: 1}
-_SEED = (
+DEMO_CUSTOMERS = (
     LegacyCustomer(
         email="legacy-v1@example.com",
         first_name="Legacy",
@@ -59,7 +59,7 @@ class DemoInfo:
         token = self.admin_token
         login = (
             f"curl -si {base}/store/auth -H 'content-type: application/json' "
-            f"-d '{{\"email\":\"legacy-v1@example.com\",\"password\":\"{DEMO_PASSWORD}\"}}'"
+            f'-d \'{{"email":"legacy-v1@example.com","password":"{DEMO_PASSWORD}"}}\''
         )
         stats = f"curl -s {base}/admin/credentials/stats -H 'x-medusa-access-token: {token}'"
         return f"""
@@ -100,7 +100,8 @@ def demo_context(settings: Settings) -> Iterator[tuple[ServiceContext, DemoInfo]
             region=DEMO_REGION,
             endpoint_url=endpoint,
             max_pool_connections=settings.concurrency,
-            **EMULATOR_CREDENTIALS,
+            access_key_id=EMULATOR_CREDENTIALS.access_key_id,
+            secret_access_key=EMULATOR_CREDENTIALS.secret_access_key,
         )
         pool = provision_pool(client, pool_name="hashless-demo")
         store = CognitoCredentialStore(
@@ -111,7 +112,7 @@ def demo_context(settings: Settings) -> Iterator[tuple[ServiceContext, DemoInfo]
         )
         database_path = f"{tmp}/demo.db"
         db = Database.connect(f"sqlite:///{database_path}")
-        db.customers.insert_legacy(_SEED, new_customer_id)
+        db.customers.insert_legacy(DEMO_CUSTOMERS, new_customer_id)
         context = build_context(
             settings, store=store, db=db, reset_delivery=LogDelivery(), cookie_secure=False
         )

@@ -123,15 +123,21 @@ class MigrationEngine:
             if storable_reason(password) is not None:
                 # The store would refuse it: keep the legacy hash, let the customer in.
                 locked.mark_blocked()
-                log.warning("migration blocked customer_id=%s reason=unstorable", verified.customer_id)
+                log.warning(
+                    "migration blocked customer_id=%s reason=unstorable", verified.customer_id
+                )
                 return verified
             try:
                 self._put_password(locked, password)
             except PasswordRejected:
                 locked.mark_blocked()
-                log.warning("migration blocked customer_id=%s reason=pool-policy", verified.customer_id)
+                log.warning(
+                    "migration blocked customer_id=%s reason=pool-policy", verified.customer_id
+                )
                 return verified
-            log.info("migrated customer_id=%s format=%s", verified.customer_id, verified.legacy_format)
+            log.info(
+                "migrated customer_id=%s format=%s", verified.customer_id, verified.legacy_format
+            )
             return locked.record
 
     def _put_password(self, locked: LockedRecord, password: str) -> None:
@@ -155,9 +161,7 @@ class MigrationEngine:
 
     # -- account changes --------------------------------------------------------
 
-    def register(
-        self, customer_id: str, email: str, password: str, insert: Callable[[], T]
-    ) -> T:
+    def register(self, customer_id: str, email: str, password: str, insert: Callable[[], T]) -> T:
         """Create the store user with ``password``, then the host's row via ``insert``.
 
         The store comes first: a crash in between leaves an unused store user under

@@ -50,17 +50,13 @@ class Authenticated:
 
 
 def optional_caller(request: Request, ctx: Context) -> Authenticated | None:
-    token = request.cookies.get(ctx.cookie_name)
-    if token:
-        info = ctx.db.sessions.resolve(token)
-        if info is not None:
-            return Authenticated(info, via_cookie=True)
+    # An explicit bearer token speaks for the request; a cookie is only ambient.
     token = _bearer(request)
-    if token:
-        info = ctx.db.sessions.resolve(token)
-        if info is not None:
-            return Authenticated(info, via_cookie=False)
-    return None
+    via_cookie = token is None
+    if via_cookie:
+        token = request.cookies.get(ctx.cookie_name)
+    info = ctx.db.sessions.resolve(token) if token else None
+    return Authenticated(info, via_cookie=via_cookie) if info else None
 
 
 def caller(current: Annotated[Authenticated | None, Depends(optional_caller)]) -> Authenticated:

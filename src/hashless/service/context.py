@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from hashless.migration import MigrationEngine
 from hashless.service.reset_delivery import ResetDelivery
 from hashless.storage import Database
-from hashless.storage.models import utcnow
 
 __all__ = ["ServiceContext"]
 
@@ -24,7 +22,6 @@ class ServiceContext:
     cookie_secure: bool = True
     reauth_window: timedelta = timedelta(minutes=5)
     concurrency: int = 64
-    clock: Callable[[], datetime] = field(default=utcnow)
 
     @property
     def cookie_name(self) -> str:

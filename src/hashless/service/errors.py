@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,7 +29,10 @@ _HTTP_TYPES = {400: "invalid_data", 401: "unauthorized", 404: "not_found", 422: 
 
 
 def error_response(
-    status: int, type_: str, message: str, headers: dict[str, str] | None = None,
+    status: int,
+    type_: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
     code: str | None = None,
 ) -> JSONResponse:
     body = {"type": type_, "message": message}
@@ -78,7 +82,9 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    type_ = _HTTP_TYPES.get(exc.status_code, "not_allowed" if exc.status_code < 500 else "unknown_error")
+    type_ = _HTTP_TYPES.get(
+        exc.status_code, "not_allowed" if exc.status_code < 500 else "unknown_error"
+    )
     return error_response(exc.status_code, type_, str(exc.detail), headers=exc.headers)
 
 

@@ -52,7 +52,8 @@ class WebhookDelivery:
         except httpx.HTTPError as exc:
             # The URL may embed credentials and the body holds the token: name neither.
             log.error(
-                "reset webhook failed customer_id=%s error=%s", event.customer_id,
+                "reset webhook failed customer_id=%s error=%s",
+                event.customer_id,
                 type(exc).__name__,
             )
         else:
@@ -76,7 +77,6 @@ class NoDelivery:
 
     def deliver(self, event: ResetEvent) -> None:
         log.error(
-            "password reset requested but HASHLESS_RESET_WEBHOOK_URL is not set "
-            "customer_id=%s",
+            "password reset requested but HASHLESS_RESET_WEBHOOK_URL is not set customer_id=%s",
             event.customer_id,
         )

@@ -196,3 +196,8 @@ class ErrorOut(BaseModel):
     type: str
     message: str
     code: str | None = None
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries documenting Medusa-shaped errors for ``statuses``."""
+    return {status: {"model": ErrorOut} for status in statuses}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hashless.config import CognitoSettings, Settings
-from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.client import make_cognito_client
+from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.protocol import CredentialStore
 from hashless.errors import ConfigurationError
 from hashless.legacy import default_registry
@@ -34,9 +34,7 @@ def cognito_store(cognito: CognitoSettings, *, concurrency: int) -> CognitoCrede
         client,
         user_pool_id=cognito.user_pool_id,
         client_id=cognito.client_id,
-        client_secret=(
-            cognito.client_secret.get_secret_value() if cognito.client_secret else None
-        ),
+        client_secret=(cognito.client_secret.get_secret_value() if cognito.client_secret else None),
     )
 
 
@@ -75,7 +73,9 @@ def build_context(
         reset_delivery=reset_delivery,
         admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
         allow_email_lookup=settings.allow_email_lookup,
-        cookie_secure=settings.cookie_secure if settings.cookie_secure is not None else cookie_secure,
+        cookie_secure=settings.cookie_secure
+        if settings.cookie_secure is not None
+        else cookie_secure,
         reauth_window=timedelta(minutes=settings.reauth_minutes),
         concurrency=settings.concurrency,
     )

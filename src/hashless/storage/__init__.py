@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.storage.customers import CredentialStats, CustomerRepository, LegacyCustomer
 from hashless.storage.db import create_database_engine, migrate, schema_is_current
+from hashless.storage.models import utcnow
 from hashless.storage.records import SqlCredentialRecords
 from hashless.storage.reset_tokens import RESET_TOKEN_TTL, ResetTokenRepository
 from hashless.storage.sessions import SessionInfo, SessionRepository
@@ -37,21 +39,33 @@ class Database:
     engine: Engine
     session_idle: timedelta = timedelta(days=1)
     session_absolute: timedelta = timedelta(days=30)
+    clock: Callable[[], datetime] = utcnow
+    """Time for session and token expiry; tests swap it for a fake clock."""
     sessions_factory: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
         self.sessions_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.records = SqlCredentialRecords(self.sessions_factory)
         self.customers = CustomerRepository(self.sessions_factory)
+        now = lambda: self.clock()  # noqa: E731  (late-bound, so a swapped clock applies)
         self.sessions = SessionRepository(
-            self.sessions_factory, idle=self.session_idle, absolute=self.session_absolute
+            self.sessions_factory,
+            idle=self.session_idle,
+            absolute=self.session_absolute,
+            clock=now,
         )
-        self.reset_tokens = ResetTokenRepository(self.sessions_factory)
+        self.reset_tokens = ResetTokenRepository(self.sessions_factory, clock=now)
 
     @classmethod
-    def connect(cls, url: str, *, pool_size: int = 16, apply_migrations: bool = True,
-                session_idle: timedelta = timedelta(days=1),
-                session_absolute: timedelta = timedelta(days=30)) -> Database:
+    def connect(
+        cls,
+        url: str,
+        *,
+        pool_size: int = 16,
+        apply_migrations: bool = True,
+        session_idle: timedelta = timedelta(days=1),
+        session_absolute: timedelta = timedelta(days=30),
+    ) -> Database:
         engine = create_database_engine(url, pool_size=pool_size)
         if apply_migrations:
             migrate(engine)

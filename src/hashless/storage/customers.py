@@ -104,9 +104,7 @@ class CustomerRepository:
 
     def get(self, customer_id: str) -> Customer | None:
         with self._sessions() as session:
-            return session.scalars(
-                live_accounts().where(Customer.id == customer_id)
-            ).one_or_none()
+            return session.scalars(live_accounts().where(Customer.id == customer_id)).one_or_none()
 
     def update_profile(self, customer_id: str, changes: dict[str, Any]) -> Customer | None:
         """Apply name, phone, address and metadata changes (never credentials)."""
@@ -114,9 +112,7 @@ class CustomerRepository:
         if unknown:
             raise ValueError(f"not profile fields: {sorted(unknown)}")
         with self._sessions.begin() as session:
-            row = session.scalars(
-                live_accounts().where(Customer.id == customer_id)
-            ).one_or_none()
+            row = session.scalars(live_accounts().where(Customer.id == customer_id)).one_or_none()
             if row is None:
                 return None
             for field, value in changes.items():

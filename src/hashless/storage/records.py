@@ -18,7 +18,7 @@ from hashless.storage.models import Customer, utcnow
 __all__ = ["SqlCredentialRecords", "live_accounts", "to_record"]
 
 
-def live_accounts() -> Select[tuple[Customer]]:
+def live_accounts() -> Select[Customer]:
     return select(Customer).where(Customer.has_account, Customer.deleted_at.is_(None))
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from hashless.service.auth import Admin, Context
+from hashless.service.context import ServiceContext
 from hashless.service.schemas import (
     AdminCustomerList,
     AdminCustomerOut,
@@ -15,17 +16,16 @@ from hashless.service.schemas import (
     AdminCustomerUpdate,
     CredentialStatsOut,
     Deleted,
-    ErrorOut,
     Revoked,
+    error_responses,
 )
-from hashless.service.context import ServiceContext
 from hashless.storage.models import Customer
 
 router = APIRouter(
     prefix="/admin",
     tags=["admin"],
     dependencies=[Admin],
-    responses={401: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+    responses=error_responses(401, 404),
 )
 
 

@@ -16,18 +16,18 @@ from hashless.service.schemas import (
     CredentialsIn,
     CustomerOut,
     CustomerResponse,
-    ErrorOut,
     ExistsResponse,
     Revoked,
     SessionList,
     SessionOut,
     TokenResponse,
+    error_responses,
 )
 from hashless.service.views import load_customer
 
 router = APIRouter(prefix="/store/auth", tags=["store auth"])
 
-_401 = {401: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+_401 = error_responses(400, 401, 503)
 
 
 @router.post("", response_model=CustomerResponse, responses=_401)
@@ -40,8 +40,10 @@ def log_in(
         # A new session id at every login: a planted cookie never becomes a login.
         ctx.db.sessions.revoke(current.session.id)
     token, _ = ctx.db.sessions.create(
-        record.customer_id, "cookie",
-        user_agent=request.headers.get("user-agent"), ip=client_ip(request),
+        record.customer_id,
+        "cookie",
+        user_agent=request.headers.get("user-agent"),
+        ip=client_ip(request),
     )
     set_session_cookie(response, ctx, token)
     return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, record.customer_id)))
@@ -66,8 +68,10 @@ def issue_token(body: CredentialsIn, request: Request, ctx: Context) -> TokenRes
     """A revocable bearer token (a server-side session, not a 30-day JWT)."""
     record = ctx.engine.login(body.email, body.password)
     token, _ = ctx.db.sessions.create(
-        record.customer_id, "bearer",
-        user_agent=request.headers.get("user-agent"), ip=client_ip(request),
+        record.customer_id,
+        "bearer",
+        user_agent=request.headers.get("user-agent"),
+        ip=client_ip(request),
     )
     return TokenResponse(access_token=token)
 
@@ -95,7 +99,7 @@ def end_sessions(
     return Revoked(revoked=revoked)
 
 
-@router.get("/{email}", response_model=ExistsResponse, responses={404: {"model": ErrorOut}})
+@router.get("/{email}", response_model=ExistsResponse, responses=error_responses(404))
 def email_exists(email: str, ctx: Context) -> ExistsResponse:
     """Whether an account uses ``email``; off unless HASHLESS_ALLOW_EMAIL_LOOKUP=true."""
     if not ctx.allow_email_lookup:

@@ -8,29 +8,23 @@ from hashless.emails import email_key
 from hashless.errors import InvalidCredentials, InvalidResetToken, ReauthenticationRequired
 from hashless.identity import new_customer_id
 from hashless.passwords import validate_new_password
-from hashless.service.auth import Caller, Context, client_ip, set_session_cookie
+from hashless.service.auth import Authenticated, Caller, Context, client_ip, set_session_cookie
 from hashless.service.context import ServiceContext
-from hashless.service.auth import Authenticated
 from hashless.service.reset_delivery import ResetEvent
 from hashless.service.schemas import (
     CustomerCreate,
     CustomerOut,
     CustomerResponse,
     CustomerUpdate,
-    ErrorOut,
     PasswordResetRequest,
     PasswordTokenRequest,
+    error_responses,
 )
 from hashless.service.views import load_customer
 
 router = APIRouter(prefix="/store/customers", tags=["store customers"])
 
-_errors = {
-    400: {"model": ErrorOut},
-    401: {"model": ErrorOut},
-    422: {"model": ErrorOut},
-    503: {"model": ErrorOut},
-}
+_errors = error_responses(400, 401, 422, 503)
 
 
 @router.post("", response_model=CustomerResponse, responses=_errors)
@@ -52,7 +46,9 @@ def register(
         ),
     )
     token, _ = ctx.db.sessions.create(
-        customer_id, "cookie", user_agent=request.headers.get("user-agent"),
+        customer_id,
+        "cookie",
+        user_agent=request.headers.get("user-agent"),
         ip=client_ip(request),
     )
     set_session_cookie(response, ctx, token)
@@ -76,7 +72,7 @@ def _require_proof(ctx: ServiceContext, current: Authenticated, password: str | 
         except InvalidCredentials:
             raise ReauthenticationRequired() from None
         return
-    if ctx.clock() - current.session.authenticated_at > ctx.reauth_window:
+    if ctx.db.clock() - current.session.authenticated_at > ctx.reauth_window:
         raise ReauthenticationRequired()
 
 
@@ -106,7 +102,7 @@ def update_me(body: CustomerUpdate, ctx: Context, current: Caller) -> CustomerRe
     return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, customer_id)))
 
 
-@router.post("/password-token", status_code=204, responses={400: {"model": ErrorOut}})
+@router.post("/password-token", status_code=204, responses=error_responses(400))
 def request_reset(body: PasswordTokenRequest, tasks: BackgroundTasks, ctx: Context) -> Response:
     """Always 204: whether the email has an account is never revealed."""
     record = ctx.db.records.find_by_email(body.email)

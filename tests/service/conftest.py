@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hashless.credentials.memory import InMemoryCredentialStore
+from hashless.identity import new_customer_id
+from hashless.legacy import VerifierRegistry
+from hashless.migration import MigrationEngine
+from hashless.service import ServiceContext, create_app
+from hashless.service.reset_delivery import ResetEvent
+from hashless.storage import Database, LegacyCustomer
+from hashless.storage.models import utcnow
+from tests.support import PlainSha256
+
+ADMIN_TOKEN = "admin-token-for-tests-0123456789"
+
+
+class CapturedDelivery:
+    def __init__(self) -> None:
+        self.events: list[ResetEvent] = []
+
+    def deliver(self, event: ResetEvent) -> None:
+        self.events.append(event)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def store() -> InMemoryCredentialStore:
+    return InMemoryCredentialStore(
+        policy=lambda p: "Password must have symbol characters" if p.startswith("weak") else None
+    )
+
+
+@pytest.fixture
+def delivery() -> CapturedDelivery:
+    return CapturedDelivery()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def context(
+    db: Database, store: InMemoryCredentialStore, delivery: CapturedDelivery, clock: Clock
+) -> Iterator[ServiceContext]:
+    db.clock = clock
+    yield ServiceContext(
+        engine=MigrationEngine(db.records, store, VerifierRegistry([PlainSha256()])),
+        db=db,
+        reset_delivery=delivery,
+        admin_token=ADMIN_TOKEN,
+        cookie_secure=False,
+    )
+    db.clock = utcnow
+
+
+@pytest.fixture
+def client(context: ServiceContext) -> Iterator[TestClient]:
+    with TestClient(create_app(context)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"x-medusa-access-token": ADMIN_TOKEN}
+
+
+@pytest.fixture
+def add_legacy(db: Database) -> Callable[[str, str], str]:
+    def add(email: str, password: str) -> str:
+        (customer_id,) = db.customers.insert_legacy(
+            [
+                LegacyCustomer(
+                    email=email,
+                    legacy_format="test-sha256",
+                    legacy_hash=PlainSha256.encode(password),
+                )
+            ],
+            new_customer_id,
+        )
+        return customer_id
+
+    return add
