@@ -75,7 +75,9 @@ def test_public_surface_is_pinned() -> None:
             "MalformedHash",
             "MigrationEngine",
             "PasswordRejected",
+            "MigrationEvent",
             "ReauthenticationRequired",
+            "TooManyAttempts",
             "__version__",
         ]
     )

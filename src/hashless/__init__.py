@@ -16,6 +16,7 @@ from hashless.errors import (
     MalformedHash,
     PasswordRejected,
     ReauthenticationRequired,
+    TooManyAttempts,
 )
 from hashless.migration import (
     CredentialRecord,
@@ -23,6 +24,7 @@ from hashless.migration import (
     CredentialState,
     LockedRecord,
     MigrationEngine,
+    MigrationEvent,
 )
 
 __version__ = "0.1.0"
@@ -42,7 +44,9 @@ __all__ = [
     "LockedRecord",
     "MalformedHash",
     "MigrationEngine",
+    "MigrationEvent",
     "PasswordRejected",
     "ReauthenticationRequired",
+    "TooManyAttempts",
     "__version__",
 ]

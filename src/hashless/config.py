@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     )
     reauth_minutes: int = Field(default=5, ge=0, validation_alias=_env("HASHLESS_REAUTH_MINUTES"))
     """How long a password login counts as proof for a password or email change."""
+    login_failure_floor_ms: int = Field(
+        default=300, ge=0, le=5000, validation_alias=_env("HASHLESS_LOGIN_FAILURE_FLOOR_MS")
+    )
+    """The least time a failed login takes to answer, so paths cannot be told apart."""
     log_format: Literal["json", "text"] = Field(
         default="text", validation_alias=_env("HASHLESS_LOG_FORMAT")
     )

@@ -12,6 +12,7 @@ the operation at most, so they are safe to log and to show an operator.
     ├── AccountExists                an account with this email already exists
     ├── ReauthenticationRequired     a sensitive change without fresh proof of the password
     ├── InvalidResetToken            unknown, used or expired reset token
+    ├── TooManyAttempts              too many failed logins for this account or address
     ├── CredentialStoreUnavailable   the password store cannot answer now: retry later
     │   └── CredentialStoreThrottled the password store is shedding load
     ├── CredentialStoreMisconfigured pool, client, secret, auth flow or IAM is wrong
@@ -33,6 +34,7 @@ __all__ = [
     "MalformedHash",
     "PasswordRejected",
     "ReauthenticationRequired",
+    "TooManyAttempts",
 ]
 
 
@@ -83,6 +85,18 @@ class InvalidResetToken(HashlessError):
 
     def __init__(self) -> None:
         super().__init__("Invalid or expired password reset token")
+
+
+class TooManyAttempts(HashlessError):
+    """Failed logins for this account or client address must wait ``retry_after`` seconds.
+
+    Keyed by the email as typed, whether or not it has an account, so the answer
+    reveals nothing about existence.
+    """
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed attempts. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after
 
 
 class CredentialStoreUnavailable(HashlessError):

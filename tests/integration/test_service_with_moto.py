@@ -64,6 +64,7 @@ def client(
         reset_delivery=delivery,
         admin_token=ADMIN_TOKEN,
         cookie_secure=False,
+        failure_floor_seconds=0.0,
     )
     with TestClient(create_app(context)) as test_client:
         yield test_client

@@ -11,6 +11,7 @@ from hashless.identity import new_customer_id
 from hashless.legacy import VerifierRegistry
 from hashless.migration import MigrationEngine
 from hashless.service import ServiceContext, create_app
+from hashless.service.guard import migration_auditor
 from hashless.service.reset_delivery import ResetEvent
 from hashless.storage import Database, LegacyCustomer
 from hashless.storage.models import utcnow
@@ -61,11 +62,14 @@ def context(
 ) -> Iterator[ServiceContext]:
     db.clock = clock
     yield ServiceContext(
-        engine=MigrationEngine(db.records, store, VerifierRegistry([PlainSha256()])),
+        engine=MigrationEngine(
+            db.records, store, VerifierRegistry([PlainSha256()]), observer=migration_auditor(db)
+        ),
         db=db,
         reset_delivery=delivery,
         admin_token=ADMIN_TOKEN,
         cookie_secure=False,
+        failure_floor_seconds=0.0,
     )
     db.clock = utcnow
 

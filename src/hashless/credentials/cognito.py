@@ -107,6 +107,14 @@ class CognitoCredentialStore:
             client_id=client_id,
         )
 
+    @property
+    def user_pool_id(self) -> str:
+        return self._user_pool_id
+
+    @property
+    def client_id(self) -> str:
+        return self._client_id
+
     def __repr__(self) -> str:
         secret = "set" if self._client_secret else "none"
         return (

@@ -1,6 +1,6 @@
 """Lazy one-way migration of legacy credentials into a credential store."""
 
-from hashless.migration.engine import MigrationEngine
+from hashless.migration.engine import MigrationEngine, MigrationEvent
 from hashless.migration.records import (
     CredentialRecord,
     CredentialRecords,
@@ -14,4 +14,5 @@ __all__ = [
     "CredentialState",
     "LockedRecord",
     "MigrationEngine",
+    "MigrationEvent",
 ]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from hashless.credentials.protocol import CredentialStore
@@ -40,11 +41,22 @@ from hashless.migration.records import (
 )
 from hashless.passwords import MAX_PASSWORD_LENGTH, storable_reason, validate_new_password
 
-__all__ = ["MigrationEngine"]
+__all__ = ["MigrationEngine", "MigrationEvent"]
 
 log = logging.getLogger("hashless.migration")
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class MigrationEvent:
+    """What the engine tells its observer (audit trail, metrics) after a migration."""
+
+    name: str
+    """``migration.succeeded`` or ``migration.blocked``."""
+    customer_id: str
+    detail: dict[str, str]
+
 
 _MAX_ATTEMPTS = 3
 """Login restarts when the record changed while it was verified; more is contention."""
@@ -58,10 +70,20 @@ class MigrationEngine:
         records: CredentialRecords,
         store: CredentialStore,
         verifiers: VerifierRegistry,
+        observer: Callable[[MigrationEvent], None] | None = None,
     ) -> None:
         self._records = records
         self._store = store
         self._verifiers = verifiers
+        self._observer = observer
+
+    def _observe(self, event: MigrationEvent) -> None:
+        if self._observer is not None:
+            try:
+                self._observer(event)
+            except Exception:
+                # An audit or metrics failure must not turn a good login into an error.
+                log.exception("migration observer failed on %s", event.name)
 
     # -- authentication ---------------------------------------------------------
 
@@ -117,28 +139,31 @@ class MigrationEngine:
 
     def _migrate(self, verified: CredentialRecord, password: str) -> CredentialRecord | None:
         """Move a verified legacy password into the store; None if the record moved on."""
+        blocked_by: str | None = None
         with self._records.locked(verified.customer_id) as locked:
             if locked is None or locked.record != verified:
                 return None
             if storable_reason(password) is not None:
-                # The store would refuse it: keep the legacy hash, let the customer in.
+                # The store would refuse it anyway: keep the legacy hash, let them in.
+                blocked_by = "unstorable"
+            else:
+                try:
+                    self._put_password(locked, password)
+                except PasswordRejected:
+                    blocked_by = "pool-policy"
+            if blocked_by is not None:
                 locked.mark_blocked()
-                log.warning(
-                    "migration blocked customer_id=%s reason=unstorable", verified.customer_id
-                )
-                return verified
-            try:
-                self._put_password(locked, password)
-            except PasswordRejected:
-                locked.mark_blocked()
-                log.warning(
-                    "migration blocked customer_id=%s reason=pool-policy", verified.customer_id
-                )
-                return verified
-            log.info(
-                "migrated customer_id=%s format=%s", verified.customer_id, verified.legacy_format
-            )
-            return locked.record
+            result = locked.record
+        # Told only after the lock's changes are committed, so no event is ever false.
+        detail = {"format": verified.legacy_format or "undetected"}
+        if blocked_by is None:
+            log.info("migrated customer_id=%s format=%s", verified.customer_id, detail["format"])
+            self._observe(MigrationEvent("migration.succeeded", verified.customer_id, detail))
+            return result
+        log.warning("migration blocked customer_id=%s reason=%s", verified.customer_id, blocked_by)
+        detail["reason"] = blocked_by
+        self._observe(MigrationEvent("migration.blocked", verified.customer_id, detail))
+        return verified
 
     def _put_password(self, locked: LockedRecord, password: str) -> None:
         """Write ``password`` to the store for a locked customer, then drop any legacy hash.

@@ -11,9 +11,12 @@ from fastapi import FastAPI
 from hashless import __version__
 from hashless.service.context import ServiceContext
 from hashless.service.errors import install_error_handlers
+from hashless.service.request_id import RequestIdMiddleware
 from hashless.service.routes import admin, store_auth, store_customers
 
-__all__ = ["create_app"]
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(context: ServiceContext) -> FastAPI:
@@ -31,7 +34,10 @@ def create_app(context: ServiceContext) -> FastAPI:
         version=__version__,
         summary="Medusa v1 compatible customer auth with passwords held in AWS Cognito.",
         lifespan=lifespan,
+        # Refused before parsing: no customer or auth body comes near this size.
+        max_body_size=MAX_BODY_BYTES,
     )
+    app.add_middleware(RequestIdMiddleware)
     app.state.context = context
     install_error_handlers(app)
     app.include_router(store_auth.router)

@@ -9,13 +9,16 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Response
 
 from hashless.service.context import ServiceContext
+from hashless.service.guard import RequestOrigin
 from hashless.storage.sessions import SessionInfo
 
 __all__ = [
     "Admin",
+    "Authenticated",
     "Caller",
     "Context",
     "OptionalCaller",
+    "Origin",
     "client_ip",
     "context",
     "set_session_cookie",
@@ -37,6 +40,15 @@ def _bearer(request: Request) -> str | None:
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def origin_of(request: Request) -> RequestOrigin:
+    return RequestOrigin(
+        ip=client_ip(request), request_id=getattr(request.state, "request_id", None)
+    )
+
+
+Origin = Annotated[RequestOrigin, Depends(origin_of)]
 
 
 @dataclass(frozen=True)

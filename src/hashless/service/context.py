@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from hashless.migration import MigrationEngine
+from hashless.service.guard import LoginGuard
 from hashless.service.reset_delivery import ResetDelivery
+from hashless.service.timing import FailureFloor
 from hashless.storage import Database
 
 __all__ = ["ServiceContext"]
@@ -22,6 +24,12 @@ class ServiceContext:
     cookie_secure: bool = True
     reauth_window: timedelta = timedelta(minutes=5)
     concurrency: int = 64
+    failure_floor_seconds: float = 0.3
+    """The least time a failed login takes to answer; raised to the slowest path seen."""
+
+    def __post_init__(self) -> None:
+        self.guard = LoginGuard(self.engine, self.db, FailureFloor(self.failure_floor_seconds))
+        self.reset_floor = FailureFloor(0.05)
 
     @property
     def cookie_name(self) -> str:

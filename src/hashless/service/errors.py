@@ -19,6 +19,7 @@ from hashless.errors import (
     InvalidResetToken,
     PasswordRejected,
     ReauthenticationRequired,
+    TooManyAttempts,
 )
 
 __all__ = ["error_response", "install_error_handlers"]
@@ -52,6 +53,10 @@ def _hashless_error(request: Request, exc: Exception) -> JSONResponse:
             return error_response(422, "duplicate_error", str(exc), code="invalid_request_error")
         case PasswordRejected():
             return error_response(400, "invalid_data", exc.reason)
+        case TooManyAttempts():
+            return error_response(
+                429, "not_allowed", str(exc), headers={"Retry-After": str(exc.retry_after)}
+            )
         case ReauthenticationRequired():
             return error_response(400, "not_allowed", str(exc))
         case CredentialStoreUnavailable():

@@ -192,6 +192,25 @@ class CredentialStatsOut(BaseModel):
     blocked: int
 
 
+class AuditEventOut(BaseModel):
+    id: int
+    at: datetime
+    event: str
+    outcome: str
+    customer_id: str | None
+    actor: str
+    ip: str | None
+    request_id: str | None
+    detail: dict[str, Any] | None
+
+
+class AuditEventList(BaseModel):
+    events: list[AuditEventOut]
+    count: int
+    offset: int
+    limit: int
+
+
 class ErrorOut(BaseModel):
     type: str
     message: str

@@ -12,6 +12,7 @@ from hashless.errors import ConfigurationError
 from hashless.legacy import default_registry
 from hashless.migration import MigrationEngine
 from hashless.service.context import ServiceContext
+from hashless.service.guard import migration_auditor
 from hashless.service.reset_delivery import NoDelivery, ResetDelivery, WebhookDelivery
 from hashless.storage import Database
 
@@ -68,7 +69,9 @@ def build_context(
             else NoDelivery()
         )
     return ServiceContext(
-        engine=MigrationEngine(db.records, store, default_registry()),
+        engine=MigrationEngine(
+            db.records, store, default_registry(), observer=migration_auditor(db)
+        ),
         db=db,
         reset_delivery=reset_delivery,
         admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
@@ -78,4 +81,5 @@ def build_context(
         else cookie_secure,
         reauth_window=timedelta(minutes=settings.reauth_minutes),
         concurrency=settings.concurrency,
+        failure_floor_seconds=settings.login_failure_floor_ms / 1000,
     )

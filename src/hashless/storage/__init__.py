@@ -9,23 +9,29 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hashless.storage.audit import AuditEntry, AuditLog
 from hashless.storage.customers import CredentialStats, CustomerRepository, LegacyCustomer
 from hashless.storage.db import create_database_engine, migrate, schema_is_current
 from hashless.storage.models import utcnow
 from hashless.storage.records import SqlCredentialRecords
 from hashless.storage.reset_tokens import RESET_TOKEN_TTL, ResetTokenRepository
 from hashless.storage.sessions import SessionInfo, SessionRepository
+from hashless.storage.throttle import LoginThrottleRepository, ThrottleRule
 
 __all__ = [
     "RESET_TOKEN_TTL",
+    "AuditEntry",
+    "AuditLog",
     "CredentialStats",
     "CustomerRepository",
     "Database",
     "LegacyCustomer",
+    "LoginThrottleRepository",
     "ResetTokenRepository",
     "SessionInfo",
     "SessionRepository",
     "SqlCredentialRecords",
+    "ThrottleRule",
     "create_database_engine",
     "migrate",
     "schema_is_current",
@@ -55,6 +61,8 @@ class Database:
             clock=now,
         )
         self.reset_tokens = ResetTokenRepository(self.sessions_factory, clock=now)
+        self.audit = AuditLog(self.sessions_factory, clock=now)
+        self.throttle = LoginThrottleRepository(self.sessions_factory, clock=now)
 
     @classmethod
     def connect(

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from hashless.service.auth import Admin, Context
+from hashless.service.auth import Admin, Context, Origin
 from hashless.service.context import ServiceContext
 from hashless.service.schemas import (
     AdminCustomerList,
     AdminCustomerOut,
     AdminCustomerResponse,
     AdminCustomerUpdate,
+    AuditEventList,
+    AuditEventOut,
     CredentialStatsOut,
     Deleted,
     Revoked,
@@ -56,11 +59,12 @@ def get_customer(customer_id: str, ctx: Context) -> AdminCustomerResponse:
 
 @router.post("/customers/{customer_id}", response_model=AdminCustomerResponse)
 def update_customer(
-    customer_id: str, body: AdminCustomerUpdate, ctx: Context
+    customer_id: str, body: AdminCustomerUpdate, ctx: Context, origin: Origin
 ) -> AdminCustomerResponse:
     _customer(ctx, customer_id)
     if body.email is not None:
         ctx.engine.change_email(customer_id, body.email)
+        ctx.guard.audit("email.changed", "success", customer_id, origin, actor="admin")
     profile = body.model_dump(
         include={"first_name", "last_name", "phone", "metadata"}, exclude_unset=True
     )
@@ -70,21 +74,62 @@ def update_customer(
 
 
 @router.delete("/customers/{customer_id}", response_model=Deleted)
-def delete_customer(customer_id: str, ctx: Context) -> Deleted:
+def delete_customer(customer_id: str, ctx: Context, origin: Origin) -> Deleted:
     """Delete the customer, its Cognito user and all its sessions."""
     _customer(ctx, customer_id)
     ctx.engine.delete(customer_id)
     ctx.db.sessions.revoke_all(customer_id)
+    ctx.guard.audit("customer.deleted", "success", customer_id, origin, actor="admin")
     return Deleted(id=customer_id)
 
 
 @router.delete("/customers/{customer_id}/sessions", response_model=Revoked)
-def end_customer_sessions(customer_id: str, ctx: Context) -> Revoked:
+def end_customer_sessions(customer_id: str, ctx: Context, origin: Origin) -> Revoked:
     _customer(ctx, customer_id)
-    return Revoked(revoked=ctx.db.sessions.revoke_all(customer_id))
+    revoked = ctx.db.sessions.revoke_all(customer_id)
+    ctx.guard.audit(
+        "sessions.revoked",
+        "success",
+        customer_id,
+        origin,
+        actor="admin",
+        detail={"count": str(revoked)},
+    )
+    return Revoked(revoked=revoked)
 
 
 @router.get("/credentials/stats", response_model=CredentialStatsOut)
 def credential_stats(ctx: Context) -> CredentialStatsOut:
     """Account customers by credential state; ``blocked``: legacy ones Cognito refused."""
     return CredentialStatsOut(**asdict(ctx.db.customers.credential_stats()))
+
+
+@router.get("/audit-events", response_model=AuditEventList)
+def audit_events(
+    ctx: Context,
+    customer_id: str | None = None,
+    event: Annotated[
+        str | None, Query(description="An event name, or a prefix such as `login`")
+    ] = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AuditEventList:
+    """The audit trail, newest first: logins (outcome only), migrations, account changes."""
+    rows, count = ctx.db.audit.search(
+        customer_id=customer_id,
+        event=event,
+        outcome=outcome,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return AuditEventList(
+        events=[AuditEventOut.model_validate(row, from_attributes=True) for row in rows],
+        count=count,
+        offset=offset,
+        limit=limit,
+    )

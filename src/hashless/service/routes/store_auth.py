@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+import time
 
+from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from hashless.errors import InvalidCredentials, TooManyAttempts
 from hashless.service.auth import (
     Caller,
     Context,
     OptionalCaller,
+    Origin,
     clear_session_cookie,
-    client_ip,
     set_session_cookie,
 )
+from hashless.service.context import ServiceContext
+from hashless.service.guard import RequestOrigin
 from hashless.service.schemas import (
     CredentialsIn,
     CustomerOut,
@@ -30,23 +36,40 @@ router = APIRouter(prefix="/store/auth", tags=["store auth"])
 _401 = error_responses(400, 401, 503)
 
 
+async def _password_login(ctx: ServiceContext, body: CredentialsIn, origin: RequestOrigin) -> str:
+    """The customer id for a good email/password pair; failures answer after a common delay."""
+    started = time.monotonic()
+    try:
+        record = await run_in_threadpool(ctx.guard.login, body.email, body.password, origin)
+    except (InvalidCredentials, TooManyAttempts):
+        await ctx.guard.floor.pad(started)
+        raise
+    return record.customer_id
+
+
 @router.post("", response_model=CustomerResponse, responses=_401)
-def log_in(
-    body: CredentialsIn, request: Request, response: Response, ctx: Context, current: OptionalCaller
+async def log_in(
+    body: CredentialsIn,
+    request: Request,
+    response: Response,
+    ctx: Context,
+    current: OptionalCaller,
+    origin: Origin,
 ) -> CustomerResponse:
     """Log in with email and password; migrates a legacy customer on success."""
-    record = ctx.engine.login(body.email, body.password)
-    if current is not None and current.via_cookie:
-        # A new session id at every login: a planted cookie never becomes a login.
-        ctx.db.sessions.revoke(current.session.id)
-    token, _ = ctx.db.sessions.create(
-        record.customer_id,
-        "cookie",
-        user_agent=request.headers.get("user-agent"),
-        ip=client_ip(request),
-    )
-    set_session_cookie(response, ctx, token)
-    return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, record.customer_id)))
+    customer_id = await _password_login(ctx, body, origin)
+
+    def start_session() -> CustomerResponse:
+        if current is not None and current.via_cookie:
+            # A new session id at every login: a planted cookie never becomes a login.
+            ctx.db.sessions.revoke(current.session.id)
+        token, _ = ctx.db.sessions.create(
+            customer_id, "cookie", user_agent=request.headers.get("user-agent"), ip=origin.ip
+        )
+        set_session_cookie(response, ctx, token)
+        return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, customer_id)))
+
+    return await run_in_threadpool(start_session)
 
 
 @router.get("", response_model=CustomerResponse, responses=_401)
@@ -55,23 +78,27 @@ def who_am_i(ctx: Context, current: Caller) -> CustomerResponse:
 
 
 @router.delete("", responses=_401)
-def log_out(response: Response, ctx: Context, current: OptionalCaller) -> dict[str, bool]:
+def log_out(
+    response: Response, ctx: Context, current: OptionalCaller, origin: Origin
+) -> dict[str, bool]:
     """End this session (cookie or bearer token) on the server."""
     if current is not None:
         ctx.db.sessions.revoke(current.session.id)
+        ctx.guard.audit("session.revoked", "success", current.customer_id, origin)
     clear_session_cookie(response, ctx)
     return {"success": True}
 
 
 @router.post("/token", response_model=TokenResponse, responses=_401)
-def issue_token(body: CredentialsIn, request: Request, ctx: Context) -> TokenResponse:
+async def issue_token(
+    body: CredentialsIn, request: Request, ctx: Context, origin: Origin
+) -> TokenResponse:
     """A revocable bearer token (a server-side session, not a 30-day JWT)."""
-    record = ctx.engine.login(body.email, body.password)
-    token, _ = ctx.db.sessions.create(
-        record.customer_id,
-        "bearer",
-        user_agent=request.headers.get("user-agent"),
-        ip=client_ip(request),
+    customer_id = await _password_login(ctx, body, origin)
+    token, _ = await run_in_threadpool(
+        lambda: ctx.db.sessions.create(
+            customer_id, "bearer", user_agent=request.headers.get("user-agent"), ip=origin.ip
+        )
     )
     return TokenResponse(access_token=token)
 
@@ -89,11 +116,14 @@ def list_sessions(ctx: Context, current: Caller) -> SessionList:
 
 @router.delete("/sessions", response_model=Revoked, responses=_401)
 def end_sessions(
-    response: Response, ctx: Context, current: Caller, keep_current: bool = False
+    response: Response, ctx: Context, current: Caller, origin: Origin, keep_current: bool = False
 ) -> Revoked:
     """Sign out everywhere; with ``keep_current=true``, everywhere else."""
     keep = current.session.id if keep_current else None
     revoked = ctx.db.sessions.revoke_all(current.customer_id, keep=keep)
+    ctx.guard.audit(
+        "sessions.revoked", "success", current.customer_id, origin, detail={"count": str(revoked)}
+    )
     if keep is None:
         clear_session_cookie(response, ctx)
     return Revoked(revoked=revoked)

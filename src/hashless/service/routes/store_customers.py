@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, BackgroundTasks, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from hashless.emails import email_key
 from hashless.errors import InvalidCredentials, InvalidResetToken, ReauthenticationRequired
 from hashless.identity import new_customer_id
 from hashless.passwords import validate_new_password
-from hashless.service.auth import Authenticated, Caller, Context, client_ip, set_session_cookie
+from hashless.service.auth import Authenticated, Caller, Context, Origin, set_session_cookie
 from hashless.service.context import ServiceContext
+from hashless.service.guard import RequestOrigin
 from hashless.service.reset_delivery import ResetEvent
 from hashless.service.schemas import (
     CustomerCreate,
@@ -29,7 +33,7 @@ _errors = error_responses(400, 401, 422, 503)
 
 @router.post("", response_model=CustomerResponse, responses=_errors)
 def register(
-    body: CustomerCreate, request: Request, response: Response, ctx: Context
+    body: CustomerCreate, request: Request, response: Response, ctx: Context, origin: Origin
 ) -> CustomerResponse:
     """Create an account (its password goes straight to Cognito) and log it in."""
     customer_id = new_customer_id()
@@ -45,11 +49,9 @@ def register(
             phone=body.phone,
         ),
     )
+    ctx.guard.audit("customer.registered", "success", customer_id, origin)
     token, _ = ctx.db.sessions.create(
-        customer_id,
-        "cookie",
-        user_agent=request.headers.get("user-agent"),
-        ip=client_ip(request),
+        customer_id, "cookie", user_agent=request.headers.get("user-agent"), ip=origin.ip
     )
     set_session_cookie(response, ctx, token)
     return CustomerResponse(customer=CustomerOut.of(row))
@@ -60,15 +62,18 @@ def me(ctx: Context, current: Caller) -> CustomerResponse:
     return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, current.customer_id)))
 
 
-def _require_proof(ctx: ServiceContext, current: Authenticated, password: str | None) -> None:
+def _require_proof(
+    ctx: ServiceContext, current: Authenticated, password: str | None, origin: RequestOrigin
+) -> None:
     """ASVS 6.2.3: a credential change needs the current password or a fresh login.
 
     Medusa v1 clients cannot send the current password, so a password login on
     this same session within the re-authentication window counts as proof.
     """
     if password is not None:
+        row = load_customer(ctx, current.customer_id)
         try:
-            ctx.engine.verify(current.customer_id, password)
+            ctx.guard.verify(row.email, current.customer_id, password, origin)
         except InvalidCredentials:
             raise ReauthenticationRequired() from None
         return
@@ -77,7 +82,9 @@ def _require_proof(ctx: ServiceContext, current: Authenticated, password: str | 
 
 
 @router.post("/me", response_model=CustomerResponse, responses=_errors)
-def update_me(body: CustomerUpdate, ctx: Context, current: Caller) -> CustomerResponse:
+def update_me(
+    body: CustomerUpdate, ctx: Context, current: Caller, origin: Origin
+) -> CustomerResponse:
     """Update the profile; a new password or email needs proof of the current password."""
     customer_id = current.customer_id
     row = load_customer(ctx, customer_id)
@@ -85,14 +92,22 @@ def update_me(body: CustomerUpdate, ctx: Context, current: Caller) -> CustomerRe
     if body.password is not None:
         validate_new_password(body.password)
     if body.password is not None or changes_email:
-        _require_proof(ctx, current, body.current_password)
+        _require_proof(ctx, current, body.current_password, origin)
     if changes_email:
         assert body.email is not None
         ctx.engine.change_email(customer_id, body.email)
+        ctx.guard.audit("email.changed", "success", customer_id, origin)
     if body.password is not None:
         ctx.engine.set_password(customer_id, body.password)
-        ctx.db.sessions.revoke_all(customer_id, keep=current.session.id)
+        ended = ctx.db.sessions.revoke_all(customer_id, keep=current.session.id)
         ctx.db.reset_tokens.revoke_all(customer_id)
+        ctx.guard.audit(
+            "password.changed",
+            "success",
+            customer_id,
+            origin,
+            detail={"other_sessions_ended": str(ended)},
+        )
     profile = body.model_dump(
         include={"first_name", "last_name", "phone", "billing_address", "metadata"},
         exclude_unset=True,
@@ -103,25 +118,37 @@ def update_me(body: CustomerUpdate, ctx: Context, current: Caller) -> CustomerRe
 
 
 @router.post("/password-token", status_code=204, responses=error_responses(400))
-def request_reset(body: PasswordTokenRequest, tasks: BackgroundTasks, ctx: Context) -> Response:
-    """Always 204: whether the email has an account is never revealed."""
-    record = ctx.db.records.find_by_email(body.email)
-    if record is not None:
-        token, expires_at = ctx.db.reset_tokens.issue(record.customer_id)
-        # Delivered after the answer is sent, so a slow webhook shows in no timing.
-        tasks.add_task(
-            ctx.reset_delivery.deliver,
-            ResetEvent(record.customer_id, record.email, token, expires_at),
-        )
+async def request_reset(
+    body: PasswordTokenRequest, tasks: BackgroundTasks, ctx: Context, origin: Origin
+) -> Response:
+    """Always 204, after the same delay: whether the email has an account never shows."""
+    started = time.monotonic()
+
+    def issue() -> None:
+        record = ctx.db.records.find_by_email(body.email)
+        customer_id = record.customer_id if record else None
+        ctx.guard.audit("password.reset_requested", "success", customer_id, origin)
+        if record is not None:
+            token, expires_at = ctx.db.reset_tokens.issue(record.customer_id)
+            # Delivered after the answer is sent, so a slow webhook shows in no timing.
+            tasks.add_task(
+                ctx.reset_delivery.deliver,
+                ResetEvent(record.customer_id, record.email, token, expires_at),
+            )
+        ctx.reset_floor.observe(time.monotonic() - started)
+
+    await run_in_threadpool(issue)
+    await ctx.reset_floor.pad(started)
     return Response(status_code=204)
 
 
 @router.post("/password-reset", response_model=CustomerResponse, responses=_errors)
-def reset_password(body: PasswordResetRequest, ctx: Context) -> CustomerResponse:
+def reset_password(body: PasswordResetRequest, ctx: Context, origin: Origin) -> CustomerResponse:
     """Set a new password with a reset token; ends every session of the customer."""
     validate_new_password(body.password)
     record = ctx.db.records.find_by_email(body.email)
     if record is None or not ctx.db.reset_tokens.consume(body.token, record.customer_id):
+        ctx.guard.audit("password.reset", "failure", record.customer_id if record else None, origin)
         raise InvalidResetToken()
     try:
         ctx.engine.set_password(record.customer_id, body.password)
@@ -130,5 +157,12 @@ def reset_password(body: PasswordResetRequest, ctx: Context) -> CustomerResponse
         ctx.db.reset_tokens.give_back(body.token)
         raise
     ctx.db.reset_tokens.revoke_all(record.customer_id)
-    ctx.db.sessions.revoke_all(record.customer_id)
+    ended = ctx.db.sessions.revoke_all(record.customer_id)
+    ctx.guard.audit(
+        "password.reset",
+        "success",
+        record.customer_id,
+        origin,
+        detail={"sessions_ended": str(ended)},
+    )
     return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, record.customer_id)))

@@ -1,0 +1,47 @@
+"""Strict parsing helpers shared by the legacy verifiers.
+
+Stored values come from another platform's database and may be truncated, mistyped or
+planted, so every helper answers ``None`` instead of raising, and accepts only the
+exact ASCII spelling the platform writes (Python's ``int()`` would also take " 12",
+"+12", "1_2" and non-ASCII digits).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+__all__ = ["b64decode_strict", "decimal", "php_trim", "utf8"]
+
+_DIGITS = re.compile(r"[0-9]{1,12}")
+_PHP_TRIM = " \t\n\r\0\x0b"
+
+
+def utf8(text: str) -> bytes | None:
+    """``text`` as UTF-8, or None if it holds lone surrogates no platform could have hashed."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def decimal(text: str) -> int | None:
+    """A non-negative ASCII decimal of at most 12 digits, else None."""
+    return int(text) if _DIGITS.fullmatch(text) else None
+
+
+def b64decode_strict(text: str, *, altchars: bytes | None = None) -> bytes | None:
+    """Standard base64 with or without ``=`` padding, nothing else tolerated."""
+    if not text.isascii():
+        return None
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        return base64.b64decode(padded, altchars=altchars, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def php_trim(text: str) -> str:
+    """PHP's ``trim()`` with its default character list."""
+    return text.strip(_PHP_TRIM)

@@ -1,0 +1,145 @@
+"""Medusa's password hashes: ``base64(scrypt-kdf)``, 96 bytes once decoded.
+
+Layout (npm ``scrypt-kdf``, Colin Percival's scrypt file header): ``scrypt`` | version 0
+| logN | r (u32 BE) | p (u32 BE) | 32-byte salt | first 16 bytes of SHA-256 over
+bytes 0-47 | HMAC-SHA256 over bytes 0-63 keyed with bytes 32-63 of the 64-byte scrypt
+output. The password is hashed as its UTF-8 bytes with no normalisation, as Node does.
+
+Medusa v1 always used ``{logN: 1, r: 1, p: 1}`` (N = 2, effectively plain text to
+anyone holding the database); Medusa v2's ``auth-emailpass`` provider defaults to
+``{logN: 15, r: 8, p: 1}`` but its ``hashConfig`` can change that, so ``medusa-v2``
+accepts any parameters within the ceilings and ``medusa-v1`` claims only N = 2.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from hashless.errors import MalformedHash
+from hashless.legacy._text import utf8
+from hashless.legacy.ceilings import DEFAULT_CEILINGS, Ceilings, scrypt_memory
+from hashless.legacy.strength import scrypt_below_floor
+
+__all__ = ["MEDUSA_V1_PARAMS", "MedusaV1Verifier", "MedusaV2Verifier", "ScryptKdfVerifier"]
+
+MEDUSA_V1_PARAMS = (1, 1, 1)
+_ENCODED_LENGTH = 128  # base64 of 96 bytes, never padded
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    raw: bytes
+    log_n: int
+    r: int
+    p: int
+
+    @property
+    def params(self) -> tuple[int, int, int]:
+        return (self.log_n, self.r, self.p)
+
+
+def _header(encoded: str) -> _Header | None:
+    """The decoded value if it has scrypt-kdf's shape (magic, version, length), else None."""
+    if len(encoded) != _ENCODED_LENGTH or not encoded.isascii():
+        return None
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != 96 or raw[:7] != b"scrypt\0":
+        return None
+    return _Header(raw, raw[7], int.from_bytes(raw[8:12], "big"), int.from_bytes(raw[12:16], "big"))
+
+
+class ScryptKdfVerifier:
+    """Any ``base64(scrypt-kdf)`` value whose parameters are within the ceilings."""
+
+    name: str = "scrypt-kdf"
+
+    def __init__(self, ceilings: Ceilings = DEFAULT_CEILINGS) -> None:
+        self._ceilings = ceilings
+
+    def _claims(self, params: tuple[int, int, int]) -> bool:
+        return True
+
+    def identify(self, encoded: str) -> bool:
+        header = _header(encoded)
+        return header is not None and self._claims(header.params)
+
+    def _parse(self, encoded: str) -> _Header:
+        header = _header(encoded)
+        if header is None:
+            raise MalformedHash(self.name, "not base64 of a 96-byte scrypt-kdf value")
+        checksum = hashlib.sha256(header.raw[:48]).digest()[:16]
+        if not hmac.compare_digest(checksum, header.raw[48:64]):
+            raise MalformedHash(self.name, "header checksum does not match")
+        return header
+
+    def _check_bounds(self, header: _Header) -> None:
+        c = self._ceilings
+        if not 1 <= header.log_n <= c.scrypt_max_log_n:
+            raise MalformedHash(
+                self.name, f"scrypt logN {header.log_n} outside 1..{c.scrypt_max_log_n}"
+            )
+        if not 1 <= header.r <= c.scrypt_max_r:
+            raise MalformedHash(self.name, f"scrypt r {header.r} outside 1..{c.scrypt_max_r}")
+        if not 1 <= header.p <= c.scrypt_max_p:
+            raise MalformedHash(self.name, f"scrypt p {header.p} outside 1..{c.scrypt_max_p}")
+        memory = scrypt_memory(2**header.log_n, header.r, header.p)
+        if memory > c.max_memory_bytes:
+            raise MalformedHash(
+                self.name,
+                f"scrypt needs {memory // 2**20} MiB, above the ceiling "
+                f"{c.max_memory_bytes // 2**20} MiB",
+            )
+
+    def verify(self, password: str, encoded: str) -> bool:
+        header = self._parse(encoded)
+        self._check_bounds(header)
+        secret = utf8(password)
+        if secret is None:
+            return False
+        try:
+            key = hashlib.scrypt(
+                secret,
+                salt=header.raw[16:48],
+                n=2**header.log_n,
+                r=header.r,
+                p=header.p,
+                maxmem=self._ceilings.max_memory_bytes,
+                dklen=64,
+            )
+        except ValueError as exc:
+            raise MalformedHash(self.name, "scrypt refused the parameters") from exc
+        mac = hmac.new(key[32:], header.raw[:64], hashlib.sha256).digest()
+        return hmac.compare_digest(mac, header.raw[64:])
+
+    def is_weak(self, encoded: str) -> bool:
+        header = self._parse(encoded)
+        return scrypt_below_floor(2**header.log_n, header.r)
+
+
+class MedusaV1Verifier(ScryptKdfVerifier):
+    """Medusa v1 customers and users: scrypt-kdf with N = 2, r = 1, p = 1."""
+
+    name = "medusa-v1"
+
+    def _claims(self, params: tuple[int, int, int]) -> bool:
+        return params == MEDUSA_V1_PARAMS
+
+    def is_weak(self, encoded: str) -> bool:
+        self._parse(encoded)
+        return True
+
+
+class MedusaV2Verifier(ScryptKdfVerifier):
+    """Medusa v2 ``auth-emailpass`` identities: scrypt-kdf, by default logN 15, r 8, p 1."""
+
+    name = "medusa-v2"
+
+    def _claims(self, params: tuple[int, int, int]) -> bool:
+        return params != MEDUSA_V1_PARAMS

@@ -1,0 +1,82 @@
+"""Failed-login counters in the database, so every worker process sees the same limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from hashless.storage.models import LoginThrottle, utcnow
+
+__all__ = ["LoginThrottleRepository", "ThrottleRule"]
+
+
+@dataclass(frozen=True)
+class ThrottleRule:
+    """``free`` failures cost nothing; each further one doubles the wait, up to ``ceiling``."""
+
+    free: int
+    ceiling: timedelta
+    forget_after: timedelta = timedelta(hours=24)
+
+    def delay(self, failures: int) -> timedelta:
+        if failures <= self.free:
+            return timedelta(0)
+        return min(self.ceiling, timedelta(seconds=2 ** min(failures - self.free - 1, 20)))
+
+
+class LoginThrottleRepository:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    def wait_for(self, keys: Iterable[str]) -> timedelta:
+        """How long until a login for these keys may be tried again (zero: now)."""
+        now = self._clock()
+        with self._sessions() as session:
+            until = session.scalars(
+                select(LoginThrottle.blocked_until).where(
+                    LoginThrottle.key.in_(list(keys)), LoginThrottle.blocked_until > now
+                )
+            ).all()
+        return max((u - now for u in until if u is not None), default=timedelta(0))
+
+    def record_failure(self, rules: dict[str, ThrottleRule]) -> None:
+        """Count one failure against each key, atomically across processes."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            for key, rule in rules.items():
+                stale = LoginThrottle.last_failure_at < now - rule.forget_after
+                failures = session.execute(
+                    insert(LoginThrottle)
+                    .values(key=key, failures=1, last_failure_at=now)
+                    .on_conflict_do_update(
+                        index_elements=[LoginThrottle.key],
+                        set_={
+                            # Failures older than the rule remembers start the count anew.
+                            "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
+                            "last_failure_at": now,
+                        },
+                    )
+                    .returning(LoginThrottle.failures)
+                ).scalar_one()
+                delay = rule.delay(failures)
+                if delay:
+                    session.execute(
+                        update(LoginThrottle)
+                        .where(LoginThrottle.key == key)
+                        .values(blocked_until=now + delay)
+                    )
+
+    def forget(self, key: str) -> None:
+        """A successful login clears the account's counter (never the address's)."""
+        with self._sessions.begin() as session:
+            session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))

@@ -1,0 +1,1 @@
+"""Tests of the legacy hash verifiers against vectors made by each platform's own code."""
