@@ -199,10 +199,10 @@ def test_profile_update(client: TestClient) -> None:
         },
     )
     customer = response.json()["customer"]
-    assert (customer["last_name"], customer["metadata"], customer["billing_address"]) == (
+    assert (customer["last_name"], customer["metadata"], customer["billing_address"]["city"]) == (
         "Smith",
         {"tier": "gold"},
-        {"city": "London"},
+        "London",
     )
 
 
@@ -382,3 +382,35 @@ def test_openapi_is_served(client: TestClient) -> None:
         "/store/customers/password-reset",
         "/admin/credentials/stats",
     } <= set(paths)
+
+
+def test_emails_are_stored_lower_case_like_medusa(client: TestClient) -> None:
+    """Medusa lower-cases emails on registration; so does hashless."""
+    customer = _register(client, "Mixed.Case@Example.COM")
+    assert customer["email"] == "mixed.case@example.com"
+
+
+def test_metadata_merges_like_medusa(client: TestClient) -> None:
+    """Metadata updates merge key by key; an empty string removes a key; null changes nothing."""
+    _register(client)
+    client.post("/store/customers/me", json={"metadata": {"a": 1, "b": 2}})
+    client.post("/store/customers/me", json={"metadata": {"b": "", "c": 3}})
+    response = client.post("/store/customers/me", json={"metadata": None})
+    assert response.json()["customer"]["metadata"] == {"a": 1, "c": 3}
+
+
+def test_billing_address_gets_a_stable_id(client: TestClient) -> None:
+    """A billing address gets an addr_ id (billing_address_id) that survives updates."""
+    _register(client)
+    first = client.post(
+        "/store/customers/me",
+        json={"billing_address": {"address_1": "1 Road", "country_code": "US"}},
+    ).json()["customer"]
+    address = first["billing_address"]
+    assert address["id"].startswith("addr_") and first["billing_address_id"] == address["id"]
+    assert address["country_code"] == "us"
+    second = client.post(
+        "/store/customers/me", json={"billing_address": {"city": "Austin"}}
+    ).json()["customer"]
+    assert second["billing_address"]["id"] == address["id"]
+    assert second["billing_address"]["address_1"] == "1 Road"

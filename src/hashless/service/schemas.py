@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from hashless.passwords import MAX_PASSWORD_LENGTH
 from hashless.storage.models import Customer
 from hashless.storage.sessions import SessionInfo
 
+# Medusa lower-cases emails when it stores them; look-ups fold case and Unicode form anyway.
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    str,
+    StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"),
+    AfterValidator(str.lower),
 ]
 # Refused above Cognito's ceiling before any hashing; the length floor applies to new
 # passwords only (legacy passwords may be shorter and must still log in).
@@ -98,6 +101,7 @@ class CustomerOut(BaseModel):
             last_name=row.last_name,
             phone=row.phone,
             has_account=row.has_account,
+            billing_address_id=(row.billing_address or {}).get("id"),
             billing_address=row.billing_address,
             metadata=row.metadata_,
             created_at=row.created_at,

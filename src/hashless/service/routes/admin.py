@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from hashless.service.auth import Admin, Context, Origin
 from hashless.service.context import ServiceContext
+from hashless.service.medusa import merge_metadata
 from hashless.service.schemas import (
     AdminCustomerList,
     AdminCustomerOut,
@@ -61,13 +62,13 @@ def get_customer(customer_id: str, ctx: Context) -> AdminCustomerResponse:
 def update_customer(
     customer_id: str, body: AdminCustomerUpdate, ctx: Context, origin: Origin
 ) -> AdminCustomerResponse:
-    _customer(ctx, customer_id)
+    row = _customer(ctx, customer_id)
     if body.email is not None:
         ctx.engine.change_email(customer_id, body.email)
         ctx.guard.audit("email.changed", "success", customer_id, origin, actor="admin")
-    profile = body.model_dump(
-        include={"first_name", "last_name", "phone", "metadata"}, exclude_unset=True
-    )
+    profile = body.model_dump(include={"first_name", "last_name", "phone"}, exclude_unset=True)
+    if body.metadata is not None:
+        profile["metadata"] = merge_metadata(row.metadata_, body.metadata)
     if profile:
         ctx.db.customers.update_profile(customer_id, profile)
     return AdminCustomerResponse(customer=AdminCustomerOut.of(_customer(ctx, customer_id)))

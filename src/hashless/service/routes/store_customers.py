@@ -14,6 +14,7 @@ from hashless.passwords import validate_new_password
 from hashless.service.auth import Authenticated, Caller, Context, Origin, set_session_cookie
 from hashless.service.context import ServiceContext
 from hashless.service.guard import RequestOrigin
+from hashless.service.medusa import merge_metadata, update_billing_address
 from hashless.service.reset_delivery import ResetEvent
 from hashless.service.schemas import (
     CustomerCreate,
@@ -108,10 +109,13 @@ def update_me(
             origin,
             detail={"other_sessions_ended": str(ended)},
         )
-    profile = body.model_dump(
-        include={"first_name", "last_name", "phone", "billing_address", "metadata"},
-        exclude_unset=True,
-    )
+    profile = body.model_dump(include={"first_name", "last_name", "phone"}, exclude_unset=True)
+    if body.metadata is not None:
+        profile["metadata"] = merge_metadata(row.metadata_, body.metadata)
+    if body.billing_address is not None:
+        profile["billing_address"] = update_billing_address(
+            row.billing_address, body.billing_address
+        )
     if profile:
         ctx.db.customers.update_profile(customer_id, profile)
     return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, customer_id)))
