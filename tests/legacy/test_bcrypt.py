@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from importlib.metadata import version
 
 import bcrypt
 import pytest
@@ -43,8 +44,9 @@ def test_only_the_first_72_bytes_count_as_on_the_platform(vector: Vector) -> Non
     assert verifier.verify(password[:72], vector.encoded)
     assert verifier.verify(password[:100] + "CHANGED" + password[107:], vector.encoded)
     assert not verifier.verify(password[:71], vector.encoded)
-    with pytest.raises(ValueError, match="72 bytes"):
-        bcrypt.hashpw(password.encode(), vector.encoded.encode())
+    if int(version("bcrypt").split(".")[0]) >= 5:
+        with pytest.raises(ValueError, match="72 bytes"):
+            bcrypt.hashpw(password.encode(), vector.encoded.encode())
 
 
 def test_truncation_is_by_bytes_even_inside_a_character() -> None:

@@ -8,11 +8,9 @@ exact ASCII spelling the platform writes (Python's ``int()`` would also take " 1
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 
-__all__ = ["b64decode_strict", "decimal", "php_trim", "utf8"]
+__all__ = ["decimal", "php_trim", "utf8"]
 
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _PHP_TRIM = " \t\n\r\0\x0b"
@@ -29,17 +27,6 @@ def utf8(text: str) -> bytes | None:
 def decimal(text: str) -> int | None:
     """A non-negative ASCII decimal of at most 12 digits, else None."""
     return int(text) if _DIGITS.fullmatch(text) else None
-
-
-def b64decode_strict(text: str, *, altchars: bytes | None = None) -> bytes | None:
-    """Standard base64 with or without ``=`` padding, nothing else tolerated."""
-    if not text.isascii():
-        return None
-    padded = text + "=" * (-len(text) % 4)
-    try:
-        return base64.b64decode(padded, altchars=altchars, validate=True)
-    except (binascii.Error, ValueError):
-        return None
 
 
 def php_trim(text: str) -> str:

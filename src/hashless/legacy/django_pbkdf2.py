@@ -40,8 +40,8 @@ class DjangoPbkdf2Verifier:
             raise MalformedHash(self.name, f"not {self._algorithm}$iterations$salt$hash")
         iterations = decimal(parts[1])
         salt = utf8(parts[2])
-        if iterations is None or iterations < 1 or not salt:
-            raise MalformedHash(self.name, "iterations unreadable or salt empty")
+        if iterations is None or iterations < 1 or not salt or utf8(encoded) is None:
+            raise MalformedHash(self.name, "iterations unreadable, salt empty or not UTF-8")
         return iterations, salt
 
     def verify(self, password: str, encoded: str) -> bool:

@@ -41,8 +41,8 @@ class DjangoScryptVerifier:
             raise MalformedHash(self.name, "not scrypt$N$salt$r$p$hash")
         n, r, p = decimal(parts[1]), decimal(parts[3]), decimal(parts[4])
         salt = utf8(parts[2])
-        if n is None or r is None or p is None or not salt:
-            raise MalformedHash(self.name, "parameters unreadable or salt empty")
+        if n is None or r is None or p is None or not salt or utf8(encoded) is None:
+            raise MalformedHash(self.name, "parameters unreadable, salt empty or not UTF-8")
         if n < 2 or n & (n - 1):
             raise MalformedHash(self.name, "scrypt N is not a power of two above 1")
         return _Params(n, salt, r, p)

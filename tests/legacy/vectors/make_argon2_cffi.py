@@ -6,12 +6,13 @@ Run: python make_argon2_cffi.py   # writes argon2_cffi.json
 from __future__ import annotations
 
 import json
+import os
 import sys
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, low_level
 from argon2.low_level import Type
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +49,29 @@ add(
     PASSWORDS[0],
     "argon2id m=8192 t=1 p=1",
 )
+
+# Argon2 v1.0 ("v=16"), which the reference library still writes when asked to.
+for pw in PASSWORDS[:2]:
+    encoded = low_level.hash_secret(
+        pw["password"].encode(),
+        os.urandom(16),
+        time_cost=2,
+        memory_cost=1024,
+        parallelism=1,
+        hash_len=32,
+        type=Type.ID,
+        version=0x10,
+    ).decode("ascii")
+    assert low_level.verify_secret(encoded.encode(), pw["password"].encode(), Type.ID)
+    vectors.append(
+        {
+            "format": "argon2",
+            "password_id": pw["id"],
+            "password": pw["password"],
+            "via": "low_level.hash_secret argon2id version 0x10",
+            "encoded": encoded,
+        }
+    )
 
 reference = f"argon2-cffi {version('argon2-cffi')} on Python {sys.version.split()[0]}"
 doc = {
