@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from hashless import __version__
 from hashless.service.context import ServiceContext
 from hashless.service.errors import install_error_handlers
+from hashless.service.metrics import LoginMetricsMiddleware
 from hashless.service.request_id import RequestIdMiddleware
-from hashless.service.routes import admin, store_auth, store_customers
+from hashless.service.routes import admin, dashboard, metrics, store_auth, store_customers
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -38,11 +39,14 @@ def create_app(context: ServiceContext) -> FastAPI:
         max_body_size=MAX_BODY_BYTES,
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(LoginMetricsMiddleware, metrics=context.metrics)
     app.state.context = context
     install_error_handlers(app)
     app.include_router(store_auth.router)
     app.include_router(store_customers.router)
     app.include_router(admin.router)
+    app.include_router(dashboard.router)
+    app.include_router(metrics.router)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from hashless.legacy import VerifierRegistry, default_registry
 from hashless.migration import MigrationEngine
 from hashless.service.guard import LoginGuard
+from hashless.service.metrics import ServiceMetrics
 from hashless.service.reset_delivery import ResetDelivery
 from hashless.service.timing import FailureFloor
 from hashless.storage import Database
@@ -26,6 +28,9 @@ class ServiceContext:
     concurrency: int = 64
     failure_floor_seconds: float = 0.3
     """The least time a failed login takes to answer; raised to the slowest path seen."""
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
+    verifiers: VerifierRegistry = field(default_factory=default_registry)
+    """The legacy formats the engine knows; the dashboard judges hash strength with them."""
 
     def __post_init__(self) -> None:
         self.guard = LoginGuard(self.engine, self.db, FailureFloor(self.failure_floor_seconds))

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from hashless.errors import (
@@ -93,6 +94,14 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, type_, str(exc.detail), headers=exc.headers)
 
 
+def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+    # A value the database cannot hold (a NUL in a query parameter on PostgreSQL):
+    # the client's mistake, never a server error.
+    return error_response(
+        400, "invalid_data", "The request contains characters that cannot be stored"
+    )
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "unknown_error", "An unknown error occurred.")
@@ -102,4 +111,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HashlessError, _hashless_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(DataError, _unstorable)
     app.add_exception_handler(Exception, _unexpected)

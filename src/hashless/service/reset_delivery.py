@@ -77,6 +77,7 @@ class NoDelivery:
 
     def deliver(self, event: ResetEvent) -> None:
         log.error(
-            "password reset requested but HASHLESS_RESET_WEBHOOK_URL is not set customer_id=%s",
+            "password reset requested but neither HASHLESS_RESET_WEBHOOK_URL nor "
+            "HASHLESS_SMTP_HOST is set customer_id=%s",
             event.customer_id,
         )

@@ -14,14 +14,17 @@ from hashless.storage.sessions import SessionInfo
 # Medusa lower-cases emails when it stores them; look-ups fold case and Unicode form anyway.
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"),
+    StringConstraints(
+        strip_whitespace=True, max_length=320, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$"
+    ),
     AfterValidator(str.lower),
 ]
 # Refused above Cognito's ceiling before any hashing; the length floor applies to new
 # passwords only (legacy passwords may be shorter and must still log in).
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
-Name = Annotated[str, StringConstraints(max_length=255)]
-Phone = Annotated[str, StringConstraints(max_length=64)]
+# PostgreSQL text cannot hold NUL: refused here rather than failing in the database.
+Name = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]
+Phone = Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00]*$")]
 
 
 class Strict(BaseModel):

@@ -19,11 +19,21 @@ __all__ = ["FailureFloor"]
 
 
 class FailureFloor:
-    """Pads failed answers to ``max(minimum, margin * p95 of recent natural durations)``."""
+    """Pads failed answers to a deadline above the slowest failure path seen.
 
-    def __init__(self, minimum: float, *, margin: float = 1.25, window: int = 256) -> None:
+    The deadline starts at ``minimum`` and only ever rises (to ``margin`` times the
+    95th percentile of recent natural durations, at most ``ceiling``): a deadline
+    that wandered up and down would itself blur into timing noise that differs
+    between paths. Configure ``minimum`` above the slowest path (a Medusa v2 hash
+    plus a Cognito round trip) and it never needs to move.
+    """
+
+    def __init__(
+        self, minimum: float, *, margin: float = 1.25, ceiling: float = 3.0, window: int = 256
+    ) -> None:
         self.minimum = minimum
         self._margin = margin
+        self._ceiling = max(ceiling, minimum)
         self._samples: deque[float] = deque(maxlen=window)
         self._lock = threading.Lock()
         self._target = minimum
@@ -34,7 +44,7 @@ class FailureFloor:
             self._samples.append(seconds)
             ordered = sorted(self._samples)
             p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-            self._target = max(self.minimum, p95 * self._margin)
+            self._target = min(self._ceiling, max(self._target, self.minimum, p95 * self._margin))
 
     @property
     def target(self) -> float:

@@ -3,26 +3,48 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hashless.config import CognitoSettings, Settings
-from hashless.credentials.client import make_cognito_client
+from hashless.credentials.client import DEFAULT_MAX_POOL_CONNECTIONS, make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.protocol import CredentialStore
+from hashless.credentials.shaping import (
+    QuotaCategory,
+    QuotaShapedStore,
+    SharedTokenBuckets,
+    default_bucket_file,
+)
 from hashless.errors import ConfigurationError
 from hashless.legacy import default_registry
-from hashless.migration import MigrationEngine
+from hashless.migration import MigrationEngine, MigrationEvent
 from hashless.service.context import ServiceContext
 from hashless.service.guard import migration_auditor
+from hashless.service.metrics import MeteredCredentialStore, ServiceMetrics
 from hashless.service.reset_delivery import NoDelivery, ResetDelivery, WebhookDelivery
+from hashless.service.smtp_delivery import SmtpDelivery
 from hashless.storage import Database
 
-__all__ = ["build_context", "cognito_store", "open_database"]
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+__all__ = [
+    "build_context",
+    "cognito_client",
+    "cognito_store",
+    "open_database",
+    "quota_shaped",
+    "reset_delivery_for",
+]
 
 
-def cognito_store(cognito: CognitoSettings, *, concurrency: int) -> CognitoCredentialStore:
+def cognito_client(
+    cognito: CognitoSettings, *, concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS
+) -> CognitoIdentityProviderClient:
     """The process's one Cognito client, its connection pool sized to ``concurrency``."""
-    assert cognito.region and cognito.user_pool_id and cognito.client_id
-    client = make_cognito_client(
+    assert cognito.region
+    return make_cognito_client(
         region=cognito.region,
         endpoint_url=cognito.endpoint_url,
         access_key_id=cognito.access_key_id,
@@ -31,12 +53,39 @@ def cognito_store(cognito: CognitoSettings, *, concurrency: int) -> CognitoCrede
         ),
         max_pool_connections=concurrency,
     )
+
+
+def cognito_store(
+    cognito: CognitoSettings,
+    *,
+    concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS,
+    client: CognitoIdentityProviderClient | None = None,
+) -> CognitoCredentialStore:
+    """The credential store over ``client``, or over a new client sized to ``concurrency``."""
+    assert cognito.user_pool_id and cognito.client_id
     return CognitoCredentialStore(
-        client,
+        client or cognito_client(cognito, concurrency=concurrency),
         user_pool_id=cognito.user_pool_id,
         client_id=cognito.client_id,
         client_secret=(cognito.client_secret.get_secret_value() if cognito.client_secret else None),
     )
+
+
+def quota_shaped(store: CredentialStore, settings: Settings, *, key: str) -> CredentialStore:
+    """``store`` held under the configured Cognito rates, shared by this host's workers
+    through one file (named after ``key``, the pool id, unless configured)."""
+    buckets = SharedTokenBuckets(
+        Path(settings.cognito_rate_file)
+        if settings.cognito_rate_file
+        else default_bucket_file(key),
+        {
+            QuotaCategory.AUTHENTICATION: settings.cognito_rate_auth,
+            QuotaCategory.CREATION: settings.cognito_rate_create,
+            QuotaCategory.ACCOUNT_RECOVERY: settings.cognito_rate_recovery,
+            QuotaCategory.UPDATE: settings.cognito_rate_update,
+        },
+    )
+    return QuotaShapedStore(store, buckets, max_wait=settings.cognito_rate_max_wait_ms / 1000)
 
 
 def open_database(settings: Settings, *, apply_migrations: bool = True) -> Database:
@@ -54,6 +103,41 @@ def open_database(settings: Settings, *, apply_migrations: bool = True) -> Datab
     )
 
 
+def reset_delivery_for(settings: Settings) -> ResetDelivery:
+    """The webhook, SMTP, or nothing (a logged error per request), as configured."""
+    if settings.reset_webhook_url and settings.smtp_host:
+        raise ConfigurationError(
+            "both HASHLESS_RESET_WEBHOOK_URL and HASHLESS_SMTP_HOST are set: reset tokens go "
+            "one way, so unset one of them"
+        )
+    if settings.reset_webhook_url:
+        return WebhookDelivery(settings.reset_webhook_url)
+    if not settings.smtp_host:
+        return NoDelivery()
+    if not settings.smtp_from or not settings.reset_url_template:
+        raise ConfigurationError(
+            "HASHLESS_SMTP_HOST needs HASHLESS_SMTP_FROM (the sender address) and "
+            "HASHLESS_RESET_URL_TEMPLATE (e.g. https://shop.example/reset?token={token})"
+        )
+    if settings.smtp_username and settings.smtp_tls == "none" and not _loopback(settings.smtp_host):
+        raise ConfigurationError(
+            "HASHLESS_SMTP_TLS=none would send the SMTP password in clear: use starttls or tls"
+        )
+    return SmtpDelivery(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        tls=settings.smtp_tls,
+        sender=settings.smtp_from,
+        url_template=settings.reset_url_template,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+    )
+
+
+def _loopback(host: str) -> bool:
+    return host in ("localhost", "127.0.0.1", "::1")
+
+
 def build_context(
     settings: Settings,
     *,
@@ -62,18 +146,20 @@ def build_context(
     reset_delivery: ResetDelivery | None = None,
     cookie_secure: bool = True,
 ) -> ServiceContext:
-    if reset_delivery is None:
-        reset_delivery = (
-            WebhookDelivery(settings.reset_webhook_url)
-            if settings.reset_webhook_url
-            else NoDelivery()
-        )
+    metrics = ServiceMetrics()
+    verifiers = default_registry()
+    auditor = migration_auditor(db)
+
+    def observe(event: MigrationEvent) -> None:
+        auditor(event)
+        metrics.observe_migration(event)
+
     return ServiceContext(
         engine=MigrationEngine(
-            db.records, store, default_registry(), observer=migration_auditor(db)
+            db.records, MeteredCredentialStore(store, metrics), verifiers, observer=observe
         ),
         db=db,
-        reset_delivery=reset_delivery,
+        reset_delivery=reset_delivery or reset_delivery_for(settings),
         admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
         allow_email_lookup=settings.allow_email_lookup,
         cookie_secure=settings.cookie_secure
@@ -82,4 +168,6 @@ def build_context(
         reauth_window=timedelta(minutes=settings.reauth_minutes),
         concurrency=settings.concurrency,
         failure_floor_seconds=settings.login_failure_floor_ms / 1000,
+        metrics=metrics,
+        verifiers=verifiers,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,30 @@ lock, which other processes wait on through ``busy_timeout``.
 """
 
 
+class _DropRows(logging.Filter):
+    """SQLAlchemy logs result rows at DEBUG: a row can hold a legacy hash."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.INFO
+
+
+_DROP_ROWS = _DropRows()
+
+
+def _keep_rows_out_of_logs() -> None:
+    for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine"):
+        logger = logging.getLogger(name)
+        if _DROP_ROWS not in logger.filters:
+            logger.addFilter(_DROP_ROWS)
+
+
 def create_database_engine(url: str, *, pool_size: int = 16) -> Engine:
-    """An engine for ``url``; raises ``ConfigurationError`` for an unusable URL."""
+    """An engine for ``url``; raises ``ConfigurationError`` for an unusable URL.
+
+    Statement parameters never reach logs or exception texts (``hide_parameters``),
+    nor do result rows: both can carry legacy hashes and token hashes.
+    """
+    _keep_rows_out_of_logs()
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -41,7 +64,11 @@ def create_database_engine(url: str, *, pool_size: int = 16) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(url)
         return create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size // 2, pool_pre_ping=True
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size // 2,
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
     except NoSuchModuleError:
         raise ConfigurationError(
@@ -51,7 +78,9 @@ def create_database_engine(url: str, *, pool_size: int = 16) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -56,7 +56,7 @@ class SessionRepository:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
-        self._idle = idle
+        self.idle = idle
         self.absolute = absolute
         self._clock = clock
 
@@ -92,7 +92,7 @@ class SessionRepository:
             if row is None:
                 return None
             info = SessionInfo.of(row)
-        if now >= info.expires_at or now - info.last_seen_at >= self._idle:
+        if now >= info.expires_at or now - info.last_seen_at >= self.idle:
             self.revoke(info.id)
             return None
         if now - info.last_seen_at >= _TOUCH_EVERY:

@@ -1,0 +1,11 @@
+"""The security suite drives the same service fixtures as tests/service."""
+
+from tests.service.conftest import (  # noqa: F401
+    add_legacy,
+    admin_headers,
+    client,
+    clock,
+    context,
+    delivery,
+    store,
+)
