@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from hashless.credentials.memory import InMemoryCredentialStore
 from hashless.service.app import MAX_BODY_BYTES
 from hashless.service.guard import ACCOUNT_RULE
+from hashless.storage import Database, create_database_engine
 from tests.service.conftest import Clock
 
 AddLegacy = Callable[[str, str], str]
@@ -133,3 +134,35 @@ def test_emails_differing_by_case_or_unicode_form_are_one_account(client: TestCl
         assert duplicate.status_code == 422, variant
         client.cookies.clear()
         assert _login(client, variant, "anna password") == 200, variant
+
+
+def test_limits_are_shared_through_the_database(db: Database) -> None:
+    """Two processes (two engines on one database) add up to one failure count."""
+    other = Database(create_database_engine(db.engine.url.render_as_string(hide_password=False)))
+    rules = {"account:x@example.com": ACCOUNT_RULE}
+    for _ in range(ACCOUNT_RULE.free):
+        db.throttle.record_failure(rules)
+    assert db.throttle.wait_for(rules).total_seconds() == 0
+    other.throttle.record_failure(rules)
+    assert db.throttle.wait_for(rules).total_seconds() > 0
+    other.engine.dispose()
+
+
+def test_passwords_are_checked_exactly_as_typed(client: TestClient) -> None:
+    """No case folding, trimming or truncation of what the customer typed."""
+    client.post("/store/customers", json={"email": "a@b.co", "password": "Exact Password 1"})
+    client.cookies.clear()
+    for variant in ("exact password 1", "EXACT PASSWORD 1", "Exact Password", "Exact Password 12"):
+        assert _login(client, "a@b.co", variant) == 401, variant
+    assert _login(client, "a@b.co", "Exact Password 1") == 200
+
+
+def test_unknown_and_wrong_answers_carry_the_same_headers(
+    client: TestClient, add_legacy: AddLegacy
+) -> None:
+    """Same status, body and header names for an unknown email and a wrong password."""
+    add_legacy("leg@example.com", "legacy password")
+    unknown = client.post("/store/auth", json={"email": "no@example.com", "password": "x" * 9})
+    wrong = client.post("/store/auth", json={"email": "leg@example.com", "password": "x" * 9})
+    assert (unknown.status_code, unknown.text) == (wrong.status_code, wrong.text)
+    assert sorted(unknown.headers.keys()) == sorted(wrong.headers.keys())
