@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from hashless.storage import Database
+from hashless.identity import new_customer_id
+from hashless.storage import Database, LegacyCustomer
 from hashless.storage.models import Base
+from tests.support import PlainSha256
 
 POSTGRES_URL = os.environ.get(
     "HASHLESS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -92,3 +94,17 @@ def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     database = Database.connect(f"sqlite:///{path}")
     yield database
     database.engine.dispose()
+
+
+@pytest.fixture
+def add_legacy(db: Database) -> Callable[[str, str], str]:
+    """Adds a legacy account customer whose hash is the test format ``test-sha256``."""
+
+    def add(email: str, password: str) -> str:
+        legacy = LegacyCustomer(
+            email=email, legacy_format="test-sha256", legacy_hash=PlainSha256.encode(password)
+        )
+        (customer_id,) = db.customers.insert_legacy([legacy], new_customer_id)
+        return customer_id
+
+    return add

@@ -1,7 +1,6 @@
 """The security suite drives the same service fixtures as tests/service."""
 
 from tests.service.conftest import (  # noqa: F401
-    add_legacy,
     admin_headers,
     client,
     clock,

@@ -1,19 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from hashless.credentials.memory import InMemoryCredentialStore
-from hashless.identity import new_customer_id
 from hashless.legacy import VerifierRegistry
 from hashless.migration import MigrationEngine
 from hashless.service import ServiceContext, create_app
 from hashless.service.guard import migration_auditor
 from hashless.service.reset_delivery import ResetEvent
-from hashless.storage import Database, LegacyCustomer
+from hashless.storage import Database
 from hashless.storage.models import utcnow
 from tests.support import PlainSha256
 
@@ -83,21 +82,3 @@ def client(context: ServiceContext) -> Iterator[TestClient]:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"x-medusa-access-token": ADMIN_TOKEN}
-
-
-@pytest.fixture
-def add_legacy(db: Database) -> Callable[[str, str], str]:
-    def add(email: str, password: str) -> str:
-        (customer_id,) = db.customers.insert_legacy(
-            [
-                LegacyCustomer(
-                    email=email,
-                    legacy_format="test-sha256",
-                    legacy_hash=PlainSha256.encode(password),
-                )
-            ],
-            new_customer_id,
-        )
-        return customer_id
-
-    return add

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -164,17 +165,8 @@ class SessionOut(BaseModel):
 
     @classmethod
     def of(cls, info: SessionInfo, current_id: str) -> SessionOut:
-        return cls(
-            id=info.id,
-            kind=info.kind,
-            created_at=info.created_at,
-            authenticated_at=info.authenticated_at,
-            last_seen_at=info.last_seen_at,
-            expires_at=info.expires_at,
-            user_agent=info.user_agent,
-            ip=info.ip,
-            current=info.id == current_id,
-        )
+        fields = {name: value for name, value in asdict(info).items() if name in cls.model_fields}
+        return cls(**fields, current=info.id == current_id)
 
 
 class SessionList(BaseModel):
