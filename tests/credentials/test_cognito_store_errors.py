@@ -544,3 +544,20 @@ def test_param_validation_names_parameters_not_values() -> None:
         target.check(USERNAME, PASSWORD)
     assert "UserPoolId" in str(caught.value)
     assert_clean(caught.value)
+
+
+def test_create_without_an_email_sends_no_email_attribute(stubbed: Stubbed) -> None:
+    """A user with no email (possible in Django) is created with no malformed attribute."""
+    client, stubber = stubbed
+    stubber.add_response(
+        "admin_create_user",
+        {"User": {"Username": "django-7"}},
+        {
+            "UserPoolId": POOL_ID,
+            "Username": "django-7",
+            "UserAttributes": [],
+            "MessageAction": "SUPPRESS",
+            "ForceAliasCreation": True,
+        },
+    )
+    assert store(client).create("django-7", "") is True

@@ -35,6 +35,7 @@ from hashless.passwords import storable_reason
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
 __all__ = ["CognitoCredentialStore", "secret_hash"]
 
@@ -167,18 +168,22 @@ class CognitoCredentialStore:
         """Create the user with no usable password; False if the username is taken.
 
         ``ForceAliasCreation`` moves the email alias from any other Cognito user: the
-        host's database, not the pool, decides who owns an email.
+        host's database, not the pool, decides who owns an email. An empty ``email``
+        (Django users may have none) sends no email attribute at all, which Cognito
+        would refuse as malformed.
         """
+        attributes: list[AttributeTypeTypeDef] = (
+            [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+            if email
+            else []
+        )
         response = self._call(
             "create",
             "AdminCreateUser",
             lambda: self._client.admin_create_user(
                 UserPoolId=self._user_pool_id,
                 Username=username,
-                UserAttributes=[
-                    {"Name": "email", "Value": email},
-                    {"Name": "email_verified", "Value": "true"},
-                ],
+                UserAttributes=attributes,
                 MessageAction="SUPPRESS",
                 ForceAliasCreation=True,
             ),
