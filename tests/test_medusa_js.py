@@ -438,4 +438,11 @@ def test_medusa_js_against_a_configured_pool(node: str, webhook: Webhook, tmp_pa
             assert webhook.events.empty(), "a reset for an unknown email reached the webhook"
 
     check_reports(register, reset)
-    assert reset["stats"] == {"total": 1, "legacy": 0, "cognito": 1, "none": 0, "blocked": 0}
+    assert reset["stats"] == {
+        "total": 1,
+        "legacy": 0,
+        "cognito": 1,
+        "none": 0,
+        "blocked": 0,
+        "weak": 0,
+    }

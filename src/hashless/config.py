@@ -96,6 +96,10 @@ class Settings(BaseSettings):
         default=64, ge=1, le=1024, validation_alias=_env("HASHLESS_CONCURRENCY")
     )
     """Requests one worker serves at once: its thread pool, Cognito and database pools."""
+    legacy_verify_concurrency: int | None = Field(
+        default=None, ge=1, le=1024, validation_alias=_env("HASHLESS_LEGACY_VERIFY_CONCURRENCY")
+    )
+    """Legacy hashes one worker checks at once (default: its CPU count); the rest wait."""
     cookie_secure: bool | None = Field(
         default=None, validation_alias=_env("HASHLESS_COOKIE_SECURE")
     )
@@ -112,9 +116,51 @@ class Settings(BaseSettings):
         default=300, ge=0, le=5000, validation_alias=_env("HASHLESS_LOGIN_FAILURE_FLOOR_MS")
     )
     """The least time a failed login takes to answer, so paths cannot be told apart."""
+    cognito_rate_auth: float = Field(
+        default=120, ge=0, validation_alias=_env("HASHLESS_COGNITO_RATE_AUTH")
+    )
+    """Cognito calls per second this host makes per quota category (0: no limit):
+    UserAuthentication (logins), UserCreation, UserAccountRecovery (password sets),
+    UserUpdate (email changes, deletes). Several hosts: give each quota / hosts."""
+    cognito_rate_create: float = Field(
+        default=50, ge=0, validation_alias=_env("HASHLESS_COGNITO_RATE_CREATE")
+    )
+    cognito_rate_recovery: float = Field(
+        default=30, ge=0, validation_alias=_env("HASHLESS_COGNITO_RATE_RECOVERY")
+    )
+    cognito_rate_update: float = Field(
+        default=25, ge=0, validation_alias=_env("HASHLESS_COGNITO_RATE_UPDATE")
+    )
+    cognito_rate_max_wait_ms: int = Field(
+        default=100, ge=0, le=5000, validation_alias=_env("HASHLESS_COGNITO_RATE_MAX_WAIT_MS")
+    )
+    """How long a call may wait for its quota before it is refused with 503."""
+    cognito_rate_file: str | None = Field(
+        default=None, validation_alias=_env("HASHLESS_COGNITO_RATE_FILE")
+    )
+    """The file every worker on this host shares its quota through; default in /dev/shm."""
     log_format: Literal["json", "text"] = Field(
         default="text", validation_alias=_env("HASHLESS_LOG_FORMAT")
     )
+    smtp_host: str | None = Field(default=None, validation_alias=_env("HASHLESS_SMTP_HOST"))
+    """Send reset emails through this SMTP server (instead of the webhook)."""
+    smtp_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias=_env("HASHLESS_SMTP_PORT")
+    )
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        default="starttls", validation_alias=_env("HASHLESS_SMTP_TLS")
+    )
+    smtp_username: str | None = Field(
+        default=None, validation_alias=_env("HASHLESS_SMTP_USERNAME")
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, validation_alias=_env("HASHLESS_SMTP_PASSWORD")
+    )
+    smtp_from: str | None = Field(default=None, validation_alias=_env("HASHLESS_SMTP_FROM"))
+    reset_url_template: str | None = Field(
+        default=None, validation_alias=_env("HASHLESS_RESET_URL_TEMPLATE")
+    )
+    """The storefront's reset page, e.g. ``https://shop.example/reset?token={token}&email={email}``."""
 
     @field_validator("database_url")
     @classmethod
@@ -123,6 +169,19 @@ class Settings(BaseSettings):
         if url and url.startswith(("postgres://", "postgresql://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
+
+    @field_validator("reset_url_template")
+    @classmethod
+    def _reset_link(cls, template: str | None) -> str | None:
+        if template is None:
+            return None
+        if not template.startswith(("https://", "http://")) or "{token}" not in template:
+            raise ValueError("must be an http(s) URL containing {token} (and optionally {email})")
+        try:
+            template.format(token="t", email="e")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("may contain only the placeholders {token} and {email}") from None
+        return template
 
     @field_validator("admin_token")
     @classmethod

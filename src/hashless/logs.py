@@ -1,14 +1,32 @@
-"""Logging set-up for the command line: readable text, or one JSON object per line."""
+"""Logging set-up for the command line: readable text, or one JSON object per line.
+
+Every record carries the id of the request it was logged in (``-`` outside one), so
+a log line, the ``x-request-id`` answer header and the audit row can be joined. The
+id comes from a getter the service passes in: this module imports no web framework.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Literal
 
 from hashless.credentials.client import silence_botocore_wire_logging
 
 __all__ = ["configure_logging"]
+
+RequestIdGetter = Callable[[], str | None]
+
+
+class _RequestIdFilter(logging.Filter):
+    def __init__(self, current: RequestIdGetter | None) -> None:
+        super().__init__()
+        self._current = current
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = (self._current() if self._current else None) or "-"
+        return True
 
 
 class _JsonFormatter(logging.Formatter):
@@ -19,17 +37,28 @@ class _JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        request_id = getattr(record, "request_id", "-")
+        if request_id != "-":
+            entry["request_id"] = request_id
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(kind: Literal["json", "text"], level: int = logging.INFO) -> None:
+def configure_logging(
+    kind: Literal["json", "text"],
+    level: int = logging.INFO,
+    *,
+    request_id: RequestIdGetter | None = None,
+) -> None:
     handler = logging.StreamHandler()
+    handler.addFilter(_RequestIdFilter(request_id))
     handler.setFormatter(
         _JsonFormatter()
         if kind == "json"
-        else logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+        else logging.Formatter(
+            "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s]: %(message)s", "%H:%M:%S"
+        )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

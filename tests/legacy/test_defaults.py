@@ -39,6 +39,7 @@ ALL_NAMES = [
     "django-unsalted_md5",
     "django-unsalted_sha1",
     "django",
+    "hardened",
 ]
 HOSTILE = [
     "",

@@ -77,4 +77,4 @@ def test_stats_count_blocked_legacy_customers(
         == 200
     )
     stats = client.get("/admin/credentials/stats", headers=admin_headers).json()
-    assert stats == {"total": 2, "legacy": 2, "cognito": 0, "none": 0, "blocked": 1}
+    assert stats == {"total": 2, "legacy": 2, "cognito": 0, "none": 0, "blocked": 1, "weak": 0}

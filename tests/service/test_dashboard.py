@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,7 +16,7 @@ from tests.service.conftest import ADMIN_TOKEN
 AddLegacy = Callable[[str, str], str]
 
 
-def _sign_in(client: TestClient, token: str = ADMIN_TOKEN) -> object:
+def _sign_in(client: TestClient, token: str = ADMIN_TOKEN) -> httpx.Response:
     return client.post(
         "/admin/login",
         content=f"token={token}",
@@ -34,10 +35,10 @@ def test_without_a_session_the_page_asks_for_the_token(client: TestClient) -> No
 
 
 def test_a_wrong_token_is_refused_and_audited(client: TestClient, context: ServiceContext) -> None:
-    """A wrong token: 401, the form again, no cookie, and an admin.login failure in the audit trail."""
+    """A wrong token: 401, the form again, no cookie, and an admin.login failure audited."""
     response = _sign_in(client, "not-the-admin-token-at-all")
-    assert response.status_code == 401  # type: ignore[attr-defined]
-    assert "set-cookie" not in response.headers  # type: ignore[attr-defined]
+    assert response.status_code == 401
+    assert "set-cookie" not in response.headers
     events, _ = context.db.audit.search(event="admin.login")
     assert [(e.outcome, e.actor) for e in events] == [("failure", "admin")]
 
@@ -45,8 +46,8 @@ def test_a_wrong_token_is_refused_and_audited(client: TestClient, context: Servi
 def test_the_session_cookie_is_strict_httponly_and_not_the_token(client: TestClient) -> None:
     """The token is typed once; the cookie is a signed session, HttpOnly and SameSite=Strict."""
     response = _sign_in(client)
-    assert response.status_code == 303  # type: ignore[attr-defined]
-    cookie = response.headers["set-cookie"]  # type: ignore[attr-defined]
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
     assert cookie.startswith("hashless_admin=")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
     assert ADMIN_TOKEN not in cookie
@@ -59,7 +60,7 @@ def test_secure_deployments_get_a_host_prefixed_secure_cookie(
 ) -> None:
     """With cookie_secure on, the cookie is __Host-hashless_admin and Secure."""
     context.cookie_secure = True
-    cookie = _sign_in(client).headers["set-cookie"]  # type: ignore[attr-defined]
+    cookie = _sign_in(client).headers["set-cookie"]
     assert cookie.startswith("__Host-hashless_admin=") and "Secure" in cookie
 
 
@@ -93,8 +94,8 @@ def test_sign_in_attempts_are_throttled_per_address(client: TestClient) -> None:
     for _ in range(11):
         _sign_in(client, "wrong-token-wrong-token")
     response = _sign_in(client)
-    assert response.status_code == 429  # type: ignore[attr-defined]
-    assert "Too many failed attempts" in response.text  # type: ignore[attr-defined]
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.text
 
 
 def test_the_dashboard_shows_the_migration_and_escapes_what_it_shows(

@@ -121,13 +121,13 @@ def test_legacy_login_over_http_migrates(
     """A legacy customer's first login succeeds, moves the password, and the stats follow."""
     cid = add_legacy("leg@example.com", "legacy password")
     before = client.get("/admin/credentials/stats", headers=admin_headers).json()
-    assert before == {"total": 1, "legacy": 1, "cognito": 0, "none": 0, "blocked": 0}
+    assert before == {"total": 1, "legacy": 1, "cognito": 0, "none": 0, "blocked": 0, "weak": 0}
     response = client.post(
         "/store/auth", json={"email": "leg@example.com", "password": "legacy password"}
     )
     assert response.status_code == 200 and response.json()["customer"]["id"] == cid
     after = client.get("/admin/credentials/stats", headers=admin_headers).json()
-    assert after == {"total": 1, "legacy": 0, "cognito": 1, "none": 0, "blocked": 0}
+    assert after == {"total": 1, "legacy": 0, "cognito": 1, "none": 0, "blocked": 0, "weak": 0}
     assert db.customers.get(cid).legacy_hash is None  # type: ignore[union-attr]
     assert store.password_of(cid) == "legacy password"
 

@@ -8,6 +8,7 @@ import click
 
 from hashless.cli._common import friendly_errors
 from hashless.config import load_settings
+from hashless.errors import ConfigurationError
 from hashless.logs import configure_logging
 
 __all__ = ["serve"]
@@ -19,30 +20,50 @@ log = logging.getLogger("hashless.cli")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=9000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--no-migrate", is_flag=True, help="Do not apply database migrations first.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes; they share state only through the database.",
+)
 @friendly_errors
-def serve(host: str, port: int, no_migrate: bool) -> None:
+def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
     """Serve the Medusa v1 store API; a throw-away demo when no pool is configured."""
     import uvicorn
 
     from hashless.service import create_app
+    from hashless.service.request_id import current_request_id
 
     settings, cognito = load_settings()
     if not cognito.configured:
+        if workers > 1:
+            raise ConfigurationError(
+                "--workers needs a real pool and database: the demo's in-process Cognito "
+                "emulator and temporary database cannot be shared between processes. Drop "
+                "--workers, or set COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID and "
+                "HASHLESS_DATABASE_URL"
+            )
         from hashless.demo.run import demo_context
 
-        configure_logging("text")
+        configure_logging("text", request_id=current_request_id.get)
         with demo_context(settings) as (context, info):
             click.echo(info.banner(port))
             uvicorn.run(create_app(context), host=host, port=port, log_config=None)
         return
 
-    from hashless.service.wiring import build_context, cognito_store, open_database
+    from hashless.service.wiring import APP_FACTORY, context_from_environment, open_database
 
-    configure_logging(settings.log_format)
-    db = open_database(settings, apply_migrations=not no_migrate)
-    context = build_context(
-        settings, store=cognito_store(cognito, concurrency=settings.concurrency), db=db
-    )
+    configure_logging(settings.log_format, request_id=current_request_id.get)
+    # Migrated once, here, before any worker starts: workers never race to migrate.
+    open_database(settings, apply_migrations=not no_migrate).engine.dispose()
+    # Built here even for several workers, so a setting that is wrong stops start-up
+    # with one line instead of a traceback from every worker.
+    context = context_from_environment()
     if context.admin_token is None:
         log.warning("HASHLESS_ADMIN_TOKEN is not set: the admin API answers 401")
-    uvicorn.run(create_app(context), host=host, port=port, log_config=None)
+    if workers == 1:
+        uvicorn.run(create_app(context), host=host, port=port, log_config=None)
+        return
+    context.db.engine.dispose()
+    uvicorn.run(APP_FACTORY, factory=True, workers=workers, host=host, port=port, log_config=None)

@@ -16,6 +16,7 @@ from hashless.legacy.strength import argon2_below_floor
 
 __all__ = [
     "Argon2Params",
+    "argon2_bounded",
     "argon2_is_weak",
     "argon2_matches",
     "looks_like_argon2",
@@ -54,7 +55,8 @@ def parse_argon2(encoded: str, *, format_name: str) -> Argon2Params:
     return params
 
 
-def argon2_matches(secret: bytes, encoded: str, *, format_name: str, ceilings: Ceilings) -> bool:
+def argon2_bounded(encoded: str, *, format_name: str, ceilings: Ceilings) -> Argon2Params:
+    """The parameters of ``encoded``; ``MalformedHash`` if any exceeds the ceilings."""
     params = parse_argon2(encoded, format_name=format_name)
     if params.memory_kib * 1024 > ceilings.max_memory_bytes:
         raise MalformedHash(
@@ -73,6 +75,11 @@ def argon2_matches(secret: bytes, encoded: str, *, format_name: str, ceilings: C
             f"argon2 lanes {params.parallelism} above the ceiling "
             f"{ceilings.argon2_max_parallelism}",
         )
+    return params
+
+
+def argon2_matches(secret: bytes, encoded: str, *, format_name: str, ceilings: Ceilings) -> bool:
+    params = argon2_bounded(encoded, format_name=format_name, ceilings=ceilings)
     try:
         return argon2_verify(encoded, secret, params.variant, format_name=format_name)
     except ValueError as exc:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from hashless.errors import ConfigurationError
 
-__all__ = ["Argon2Type", "argon2_hash_raw", "argon2_verify", "bcrypt_hashpw"]
+__all__ = ["Argon2Type", "argon2_hash_raw", "argon2_verify", "argon2id_phc", "bcrypt_hashpw"]
 
 Argon2Type = Literal["argon2id", "argon2i"]
 
@@ -80,3 +80,30 @@ def argon2_hash_raw(
         )
     except exceptions.HashingError as exc:
         raise ValueError("libargon2 could not use the parameters") from exc
+
+
+def argon2id_phc(
+    secret: bytes,
+    salt: bytes,
+    *,
+    time_cost: int,
+    memory_kib: int,
+    parallelism: int,
+    hash_len: int,
+    format_name: str,
+) -> str:
+    """An Argon2id v1.3 PHC string (``$argon2id$v=19$m=...``) of ``secret``."""
+    try:
+        from argon2 import low_level
+    except ImportError as exc:
+        raise _missing("argon2-cffi", format_name) from exc
+    return low_level.hash_secret(
+        secret,
+        salt,
+        time_cost=time_cost,
+        memory_cost=memory_kib,
+        parallelism=parallelism,
+        hash_len=hash_len,
+        type=low_level.Type.ID,
+        version=low_level.ARGON2_VERSION,
+    ).decode("ascii")

@@ -17,6 +17,7 @@ from hashless.legacy.django_bcrypt import DjangoBcryptSha256Verifier, DjangoBcry
 from hashless.legacy.django_digest import DjangoSaltedDigestVerifier, DjangoUnsaltedDigestVerifier
 from hashless.legacy.django_pbkdf2 import DjangoPbkdf2Verifier
 from hashless.legacy.django_scrypt import DjangoScryptVerifier
+from hashless.legacy.hardenable import Hardenable, InnerParts
 
 __all__ = ["DjangoVerifier", "django_verifiers"]
 
@@ -75,3 +76,13 @@ class DjangoVerifier:
 
     def is_weak(self, encoded: str) -> bool:
         return self._member(encoded).is_weak(encoded)
+
+    def inner_parts(self, encoded: str) -> InnerParts | None:
+        """The precise hasher's parts, so a hardened value names it and never ``django``."""
+        if encoded.startswith(_UNUSABLE_PREFIX):
+            return None
+        member = self._member(encoded)
+        return member.inner_parts(encoded) if isinstance(member, Hardenable) else None
+
+    def inner_digest(self, password: str, setting: str) -> bytes | None:
+        raise MalformedHash(self.name, "a hardened value names the precise Django hasher")

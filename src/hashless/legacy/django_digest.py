@@ -18,6 +18,7 @@ from typing import Literal
 
 from hashless.errors import MalformedHash
 from hashless.legacy._text import utf8
+from hashless.legacy.hardenable import InnerParts
 
 __all__ = ["DjangoSaltedDigestVerifier", "DjangoUnsaltedDigestVerifier"]
 
@@ -27,6 +28,10 @@ _HEX_LENGTH = {"md5": 32, "sha1": 40}
 
 def _hexdigest(algorithm: DigestName, data: bytes) -> str:
     return hashlib.new(algorithm, data, usedforsecurity=False).hexdigest()
+
+
+def _digest(algorithm: DigestName, data: bytes) -> bytes:
+    return hashlib.new(algorithm, data, usedforsecurity=False).digest()
 
 
 def _same(a: str, b: str) -> bool:
@@ -65,6 +70,17 @@ class DjangoSaltedDigestVerifier:
         self._parse(encoded)
         return True
 
+    def inner_parts(self, encoded: str) -> InnerParts:
+        salt_text, _ = self._parse(encoded)
+        return InnerParts(self.name, salt_text, bytes.fromhex(encoded.rsplit("$", 1)[1]))
+
+    def inner_digest(self, password: str, setting: str) -> bytes | None:
+        salt = utf8(setting)
+        if not salt or "$" in setting:
+            raise MalformedHash(self.name, "setting is not a non-empty salt")
+        secret = utf8(password)
+        return None if secret is None else _digest(self._algorithm, salt + secret)
+
 
 class DjangoUnsaltedDigestVerifier:
     """Django's UnsaltedMD5PasswordHasher and UnsaltedSHA1PasswordHasher."""
@@ -96,3 +112,12 @@ class DjangoUnsaltedDigestVerifier:
     def is_weak(self, encoded: str) -> bool:
         self._stored_digest(encoded)
         return True
+
+    def inner_parts(self, encoded: str) -> InnerParts:
+        return InnerParts(self.name, "", bytes.fromhex(self._stored_digest(encoded)))
+
+    def inner_digest(self, password: str, setting: str) -> bytes | None:
+        if setting:
+            raise MalformedHash(self.name, "an unsalted digest has an empty setting")
+        secret = utf8(password)
+        return None if secret is None else _digest(self._algorithm, secret)

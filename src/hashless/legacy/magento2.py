@@ -30,6 +30,7 @@ from hashless.errors import MalformedHash
 from hashless.legacy._optional import argon2_hash_raw
 from hashless.legacy._text import utf8
 from hashless.legacy.ceilings import DEFAULT_CEILINGS, Ceilings
+from hashless.legacy.hardenable import InnerParts
 from hashless.legacy.strength import argon2_below_floor
 
 __all__ = ["Magento2Verifier"]
@@ -53,11 +54,20 @@ _INTERACTIVE = _ArgonStep(32, 2, 64 * 1024 * 1024)
 
 
 def _parse(encoded: str, name: str) -> tuple[str, bytes, list[_Step]]:
-    parts = encoded.split(":", 2)
-    if len(parts) != 3 or not re.fullmatch(r"[0-9a-f]+", parts[0]):
+    stored, _, setting = encoded.partition(":")
+    if not re.fullmatch(r"[0-9a-f]+", stored):
         raise MalformedHash(name, "not a hash:salt:version value")
-    salt = utf8(parts[1])
-    versions = parts[2].split(":")
+    salt, steps = _parse_setting(setting, name)
+    return stored, salt, steps
+
+
+def _parse_setting(setting: str, name: str) -> tuple[bytes, list[_Step]]:
+    """``salt:version[:version...]``, everything but the hash."""
+    parts = setting.split(":", 1)
+    if len(parts) != 2:
+        raise MalformedHash(name, "not a hash:salt:version value")
+    salt = utf8(parts[0])
+    versions = parts[1].split(":")
     if salt is None or not 1 <= len(versions) <= _MAX_STEPS:
         raise MalformedHash(name, f"salt unreadable or not 1..{_MAX_STEPS} hash versions")
     steps: list[_Step] = []
@@ -75,7 +85,7 @@ def _parse(encoded: str, name: str) -> tuple[str, bytes, list[_Step]]:
         if not salt:
             raise MalformedHash(name, "Argon2 step with an empty salt")
         steps.append(step)
-    return parts[0], salt, steps
+    return salt, steps
 
 
 class Magento2Verifier:
@@ -120,9 +130,14 @@ class Magento2Verifier:
 
     def verify(self, password: str, encoded: str) -> bool:
         stored, salt, steps = _parse(encoded, self.name)
-        recreated = utf8(password)
-        if recreated is None:
+        secret = utf8(password)
+        if secret is None:
             return False
+        return hmac.compare_digest(self._recreate(secret, salt, steps), stored.encode("ascii"))
+
+    def _recreate(self, secret: bytes, salt: bytes, steps: list[_Step]) -> bytes:
+        """The lowercase hex the chain of ``steps`` makes of ``secret``."""
+        recreated = secret
         digests: dict[str, Callable[[bytes], str]] = {
             "0": lambda data: hashlib.md5(data, usedforsecurity=False).hexdigest(),
             "1": lambda data: hashlib.sha256(data).hexdigest(),
@@ -132,7 +147,7 @@ class Magento2Verifier:
                 recreated = self._argon2(recreated, salt, step)
             else:
                 recreated = digests[step](salt + recreated).encode("ascii")
-        return hmac.compare_digest(recreated, stored.encode("ascii"))
+        return recreated
 
     def is_weak(self, encoded: str) -> bool:
         _, _, steps = _parse(encoded, self.name)
@@ -142,3 +157,17 @@ class Magento2Verifier:
             or argon2_below_floor(step.memory_bytes // 1024, step.passes)
             for step in steps
         )
+
+    def inner_parts(self, encoded: str) -> InnerParts:
+        """Setting: ``salt:version...``; digest: the hash's bytes."""
+        stored, _, _ = _parse(encoded, self.name)
+        if len(stored) % 2:
+            raise MalformedHash(self.name, "hash has an odd number of hex digits")
+        return InnerParts(self.name, encoded.partition(":")[2], bytes.fromhex(stored))
+
+    def inner_digest(self, password: str, setting: str) -> bytes | None:
+        salt, steps = _parse_setting(setting, self.name)
+        secret = utf8(password)
+        if secret is None:
+            return None
+        return bytes.fromhex(self._recreate(secret, salt, steps).decode("ascii"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Iterable
 
 from hashless.errors import MalformedHash
@@ -14,9 +16,22 @@ log = logging.getLogger("hashless.legacy")
 
 
 class VerifierRegistry:
-    """Finds the verifier for a stored hash and turns its failures into a plain ``False``."""
+    """Finds the verifier for a stored hash and turns its failures into a plain ``False``.
 
-    def __init__(self, verifiers: Iterable[LegacyVerifier]) -> None:
+    At most ``concurrency`` verifications run at once (default: the CPU count); the
+    rest wait their turn. A legacy hash may cost 32 MiB and a core for a few hundred
+    milliseconds (Medusa v2's scrypt), so a burst of first logins, or of guesses,
+    would otherwise take the process's memory and every core with it.
+    """
+
+    def __init__(
+        self, verifiers: Iterable[LegacyVerifier], *, concurrency: int | None = None
+    ) -> None:
+        bound = concurrency if concurrency is not None else os.cpu_count() or 1
+        if bound < 1:
+            raise ValueError("legacy verification concurrency must be at least 1")
+        self.concurrency = bound
+        self._slots = threading.BoundedSemaphore(bound)
         self._by_name: dict[str, LegacyVerifier] = {}
         for verifier in verifiers:
             if verifier.name in self._by_name:
@@ -52,7 +67,8 @@ class VerifierRegistry:
             )
             return False
         try:
-            return verifier.verify(password, encoded)
+            with self._slots:
+                return verifier.verify(password, encoded)
         except MalformedHash as exc:
             log.warning(
                 "malformed legacy hash customer_id=%s format=%s: %s",

@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from hashless.errors import MalformedHash
 from hashless.legacy._text import utf8
 from hashless.legacy.ceilings import DEFAULT_CEILINGS, Ceilings, scrypt_memory
+from hashless.legacy.hardenable import InnerParts
 from hashless.legacy.strength import scrypt_below_floor
 
 __all__ = ["MEDUSA_V1_PARAMS", "MedusaV1Verifier", "MedusaV2Verifier", "ScryptKdfVerifier"]
 
 MEDUSA_V1_PARAMS = (1, 1, 1)
 _ENCODED_LENGTH = 128  # base64 of 96 bytes, never padded
+_SETTING_LENGTH = 64  # base64 of bytes 0-47 (header and salt): what hardening keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +44,33 @@ class _Header:
         return (self.log_n, self.r, self.p)
 
 
-def _header(encoded: str) -> _Header | None:
-    """The decoded value if it has scrypt-kdf's shape (magic, version, length), else None."""
-    if len(encoded) != _ENCODED_LENGTH or not encoded.isascii():
+def _base64(text: str, length: int) -> bytes | None:
+    if len(text) != length or not text.isascii():
         return None
     try:
-        raw = base64.b64decode(encoded, validate=True)
+        return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         return None
-    if len(raw) != 96 or raw[:7] != b"scrypt\0":
+
+
+def _fields(raw: bytes) -> _Header | None:
+    if raw[:7] != b"scrypt\0":
         return None
     return _Header(raw, raw[7], int.from_bytes(raw[8:12], "big"), int.from_bytes(raw[12:16], "big"))
+
+
+def _header(encoded: str) -> _Header | None:
+    """The decoded value if it has scrypt-kdf's shape (magic, version, length), else None."""
+    raw = _base64(encoded, _ENCODED_LENGTH)
+    return _fields(raw) if raw is not None and len(raw) == 96 else None
+
+
+def _setting_header(setting: str) -> _Header | None:
+    """Bytes 0-63 rebuilt from a hardened setting: the checksum is a function of bytes 0-47."""
+    prefix = _base64(setting, _SETTING_LENGTH)
+    if prefix is None or len(prefix) != 48:
+        return None
+    return _fields(prefix + hashlib.sha256(prefix).digest()[:16])
 
 
 class ScryptKdfVerifier:
@@ -103,6 +121,10 @@ class ScryptKdfVerifier:
         secret = utf8(password)
         if secret is None:
             return False
+        return hmac.compare_digest(self._mac(secret, header), header.raw[64:])
+
+    def _mac(self, secret: bytes, header: _Header) -> bytes:
+        """Bytes 64-95 of the value ``secret`` gives under ``header`` (bounds already checked)."""
         try:
             key = hashlib.scrypt(
                 secret,
@@ -115,12 +137,24 @@ class ScryptKdfVerifier:
             )
         except ValueError as exc:
             raise MalformedHash(self.name, "scrypt refused the parameters") from exc
-        mac = hmac.new(key[32:], header.raw[:64], hashlib.sha256).digest()
-        return hmac.compare_digest(mac, header.raw[64:])
+        return hmac.new(key[32:], header.raw[:64], hashlib.sha256).digest()
 
     def is_weak(self, encoded: str) -> bool:
         header = self._parse(encoded)
         return scrypt_below_floor(2**header.log_n, header.r)
+
+    def inner_parts(self, encoded: str) -> InnerParts:
+        """Setting: the base64 of the header and salt; digest: the HMAC (bytes 64-95)."""
+        header = self._parse(encoded)
+        return InnerParts(self.name, encoded[:_SETTING_LENGTH], header.raw[64:])
+
+    def inner_digest(self, password: str, setting: str) -> bytes | None:
+        header = _setting_header(setting)
+        if header is None:
+            raise MalformedHash(self.name, "setting is not base64 of a scrypt-kdf header and salt")
+        self._check_bounds(header)
+        secret = utf8(password)
+        return None if secret is None else self._mac(secret, header)
 
 
 class MedusaV1Verifier(ScryptKdfVerifier):

@@ -31,7 +31,14 @@ from hashless.legacy._argon2_core import argon2_is_weak, argon2_matches, looks_l
 from hashless.legacy._bcrypt_core import bcrypt_is_weak, bcrypt_matches, looks_like_bcrypt
 from hashless.legacy._text import php_trim, utf8
 from hashless.legacy.ceilings import DEFAULT_CEILINGS, Ceilings
-from hashless.legacy.phpass import looks_like_phpass, phpass_log2_count, phpass_matches
+from hashless.legacy.hardenable import InnerParts
+from hashless.legacy.phpass import (
+    looks_like_phpass,
+    phpass_crypt,
+    phpass_inner_parts,
+    phpass_log2_count,
+    phpass_matches,
+)
 
 __all__ = ["WordPressVerifier", "wordpress_prehash"]
 
@@ -96,3 +103,25 @@ class WordPressVerifier:
         if looks_like_argon2(encoded):
             return argon2_is_weak(encoded, format_name=self.name)
         raise MalformedHash(self.name, "not a hash wp_check_password accepts")
+
+    def inner_parts(self, encoded: str) -> InnerParts | None:
+        """MD5 and phpass values can be wrapped; bcrypt and Argon2 ones are not (None)."""
+        if len(encoded) <= 32:
+            if _MD5_HEX.fullmatch(encoded) is None:
+                raise MalformedHash(self.name, "short value is not an MD5 hex digest")
+            return InnerParts(self.name, "", bytes.fromhex(encoded))
+        if looks_like_phpass(encoded):
+            return phpass_inner_parts(encoded, format_name=self.name)
+        if encoded.startswith(_PREFIX) or looks_like_bcrypt(encoded) or looks_like_argon2(encoded):
+            return None
+        raise MalformedHash(self.name, "not a hash wp_check_password accepts")
+
+    def inner_digest(self, password: str, setting: str) -> bytes | None:
+        """As ``verify``: the password trimmed first; setting "" is plain MD5, else phpass."""
+        secret = utf8(php_trim(password))
+        if secret is None:
+            return None
+        if not setting:
+            return hashlib.md5(secret, usedforsecurity=False).digest()
+        computed = phpass_crypt(secret, setting, format_name=self.name, ceilings=self._ceilings)
+        return None if computed is None else computed[12:].encode("ascii")

@@ -15,6 +15,9 @@ Safety argument, in one place:
    won the lock is never overwritten by the older password.
 4. A wrong legacy password returns before any store call. A store outage raises out
    of the lock, which discards the record's changes: 503, no row changed.
+5. A store user is removed after a failed registration only when the host surely
+   has no row for it. A commit whose answer was lost may have succeeded; removing
+   the user then would leave an account without a credential.
 """
 
 from __future__ import annotations
@@ -92,10 +95,16 @@ class MigrationEngine:
 
         Raises ``InvalidCredentials`` alike for unknown emails and wrong passwords.
         """
-        if len(password) > MAX_PASSWORD_LENGTH:
-            raise InvalidCredentials()
-        record = self._records.find_by_email(email)
-        if record is None:
+        return self.authenticate(self._records.find_by_email(email), password)
+
+    def authenticate(self, record: CredentialRecord | None, password: str) -> CredentialRecord:
+        """Authenticate the customer of a record the caller already read (None: unknown).
+
+        For a host that reads the record together with the rest of the customer's row,
+        so a login reads the row once. The read needs no lock: a migration re-reads the
+        record under the lock and starts over if it changed.
+        """
+        if record is None or len(password) > MAX_PASSWORD_LENGTH:
             raise InvalidCredentials()
         return self._authenticate(record, password)
 
@@ -168,13 +177,15 @@ class MigrationEngine:
     def _put_password(self, locked: LockedRecord, password: str) -> None:
         """Write ``password`` to the store for a locked customer, then drop any legacy hash.
 
-        On refusal the user this created is removed again, so no half-created user
-        is left behind; one left by an earlier crash is removed too, which is safe
-        because the record (still legacy) never sent anyone to it.
+        The user is created whatever the record says (an existing one is left as it
+        is): a migrated customer's user may have been deleted in the store behind
+        hashless' back, and without this no reset could ever give them a password.
+        On refusal the user this created for a legacy customer is removed again, so
+        no half-created user is left behind; one left by an earlier crash is removed
+        too, which is safe because the record (still legacy) never sent anyone to it.
         """
         record = locked.record
-        if record.state is not CredentialState.COGNITO:
-            self._store.create(record.customer_id, record.email)
+        self._store.create(record.customer_id, record.email)
         try:
             self._store.set_password(record.customer_id, password)
         except PasswordRejected:
@@ -191,8 +202,8 @@ class MigrationEngine:
 
         The store comes first: a crash in between leaves an unused store user under
         a fresh id (found by reconcile), never an account row without a credential.
-        ``insert`` raises ``AccountExists`` on a duplicate email; the store user is
-        removed again on any failure.
+        ``insert`` raises ``AccountExists`` on a duplicate email; on any failure the
+        store user is removed again unless the row may exist after all.
         """
         validate_new_password(password)
         if self._records.find_by_email(email) is not None:
@@ -202,8 +213,17 @@ class MigrationEngine:
             self._store.set_password(customer_id, password)
             return insert()
         except BaseException:
-            self._delete_quietly(customer_id)
+            if self._surely_absent(customer_id):
+                self._delete_quietly(customer_id)
             raise
+
+    def _surely_absent(self, customer_id: str) -> bool:
+        """True only if the host has no row for ``customer_id``; False when unsure."""
+        try:
+            return self._records.get(customer_id) is None
+        except Exception:
+            # The database cannot say either: an unused store user is the safe leftover.
+            return False
 
     def set_password(self, customer_id: str, password: str) -> CredentialRecord:
         """Make ``password`` the customer's only password (change or reset).

@@ -7,25 +7,34 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from hashless.service.context import ServiceContext
 from hashless.service.guard import RequestOrigin
+from hashless.storage.models import Customer
 from hashless.storage.sessions import SessionInfo
 
 __all__ = [
     "Admin",
     "Authenticated",
+    "AuthenticatedCustomer",
     "Caller",
+    "CallerWithCustomer",
     "Context",
     "OptionalCaller",
     "Origin",
     "client_ip",
     "context",
+    "cookie_session_token",
     "set_session_cookie",
 ]
 
 
-def context(request: Request) -> ServiceContext:
+# The dependencies that do no I/O are ``async`` so that FastAPI runs them on the event
+# loop: a sync dependency costs a worker-thread round trip on every request.
+
+
+async def context(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.context
     return ctx
 
@@ -48,7 +57,11 @@ def origin_of(request: Request) -> RequestOrigin:
     )
 
 
-Origin = Annotated[RequestOrigin, Depends(origin_of)]
+async def _origin(request: Request) -> RequestOrigin:
+    return origin_of(request)
+
+
+Origin = Annotated[RequestOrigin, Depends(_origin)]
 
 
 @dataclass(frozen=True)
@@ -61,17 +74,44 @@ class Authenticated:
         return self.session.customer_id
 
 
-def optional_caller(request: Request, ctx: Context) -> Authenticated | None:
+@dataclass(frozen=True)
+class AuthenticatedCustomer(Authenticated):
+    customer: Customer
+
+
+def cookie_session_token(request: Request, ctx: ServiceContext) -> str | None:
+    """The session cookie's token, unless an explicit bearer token speaks for the request."""
+    return None if _bearer(request) else request.cookies.get(ctx.cookie_name)
+
+
+def _presented(request: Request, ctx: ServiceContext) -> tuple[str | None, bool]:
+    """The session token the request presents, and whether it came as the cookie."""
     # An explicit bearer token speaks for the request; a cookie is only ambient.
-    token = _bearer(request)
-    via_cookie = token is None
-    if via_cookie:
-        token = request.cookies.get(ctx.cookie_name)
-    info = ctx.db.sessions.resolve(token) if token else None
+    bearer = _bearer(request)
+    return (bearer, False) if bearer else (request.cookies.get(ctx.cookie_name), True)
+
+
+async def optional_caller(request: Request, ctx: Context) -> Authenticated | None:
+    token, via_cookie = _presented(request, ctx)
+    if not token:
+        return None
+    info = await run_in_threadpool(ctx.db.sessions.resolve, token)
     return Authenticated(info, via_cookie=via_cookie) if info else None
 
 
-def caller(current: Annotated[Authenticated | None, Depends(optional_caller)]) -> Authenticated:
+async def caller_with_customer(request: Request, ctx: Context) -> AuthenticatedCustomer:
+    """The caller and their customer row: one query, one worker-thread trip."""
+    token, via_cookie = _presented(request, ctx)
+    found = await run_in_threadpool(ctx.db.sessions.resolve_with_customer, token) if token else None
+    if found is None:
+        raise HTTPException(401, "Unauthorized")
+    info, customer = found
+    return AuthenticatedCustomer(info, via_cookie=via_cookie, customer=customer)
+
+
+async def caller(
+    current: Annotated[Authenticated | None, Depends(optional_caller)],
+) -> Authenticated:
     if current is None:
         raise HTTPException(401, "Unauthorized")
     return current
@@ -79,9 +119,10 @@ def caller(current: Annotated[Authenticated | None, Depends(optional_caller)]) -
 
 OptionalCaller = Annotated[Authenticated | None, Depends(optional_caller)]
 Caller = Annotated[Authenticated, Depends(caller)]
+CallerWithCustomer = Annotated[AuthenticatedCustomer, Depends(caller_with_customer)]
 
 
-def admin(request: Request, ctx: Context) -> None:
+async def admin(request: Request, ctx: Context) -> None:
     if ctx.admin_token is None:
         raise HTTPException(401, "The admin API is off: set HASHLESS_ADMIN_TOKEN to use it")
     given = request.headers.get("x-medusa-access-token") or _bearer(request) or ""

@@ -23,20 +23,21 @@ _WIDTH, _HEIGHT = 760, 260
 _LEFT, _RIGHT, _TOP, _BOTTOM = 48, 12, 12, 28
 
 
-def _nice_ceiling(value: int) -> int:
-    step = 1
-    while step * 10 < value:
-        step *= 10
-    for factor in (1, 2, 5, 10):
-        if value <= step * factor:
-            return step * factor
-    return step * 10
+def _tick_step(peak: int) -> int:
+    """The smallest 1, 2 or 5 times a power of ten whose four steps reach ``peak``."""
+    power = 1
+    while True:
+        for factor in (1, 2, 5):
+            if 4 * factor * power >= peak:
+                return factor * power
+        power *= 10
 
 
 def migration_chart(history: Sequence[DayStates]) -> Markup:
     """Customers by credential state at the end of each day, one stacked bar per day."""
     peak = max((sum(getattr(d, f) for f, _, _ in SERIES) for d in history), default=0)
-    top = _nice_ceiling(max(peak, 1))
+    step = _tick_step(max(peak, 1))
+    top = 4 * step
     plot_w = _WIDTH - _LEFT - _RIGHT
     plot_h = _HEIGHT - _TOP - _BOTTOM
     slot = plot_w / max(len(history), 1)
@@ -47,7 +48,7 @@ def migration_chart(history: Sequence[DayStates]) -> Markup:
         f'aria-label="Customers by credential state per day">'
     ]
     for tick in range(5):
-        value = top * tick // 4
+        value = step * tick
         y = _TOP + plot_h - plot_h * tick / 4
         parts.append(
             f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{_WIDTH - _RIGHT}" y2="{y:.1f}" '

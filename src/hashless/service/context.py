@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from hashless.credentials.shaping import QuotaShapedStore
 from hashless.legacy import VerifierRegistry, default_registry
 from hashless.migration import MigrationEngine
 from hashless.service.guard import LoginGuard
@@ -31,9 +32,18 @@ class ServiceContext:
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     verifiers: VerifierRegistry = field(default_factory=default_registry)
     """The legacy formats the engine knows; the dashboard judges hash strength with them."""
+    quota: QuotaShapedStore | None = None
+    """The shaper inside the engine's store, if any: logins pay for their Cognito call
+    before any other work, so the excess is refused before it queues."""
 
     def __post_init__(self) -> None:
-        self.guard = LoginGuard(self.engine, self.db, FailureFloor(self.failure_floor_seconds))
+        self.guard = LoginGuard(
+            self.engine,
+            self.db,
+            FailureFloor(self.failure_floor_seconds),
+            quota=self.quota,
+            on_refused=lambda: self.metrics.observe_call("check", 0.0, "throttled"),
+        )
         self.reset_floor = FailureFloor(0.05)
 
     @property

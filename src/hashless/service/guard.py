@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
+import anyio
+from sqlalchemy.orm import Session
+
+from hashless.credentials.shaping import Prepaid, QuotaCategory, QuotaShapedStore
 from hashless.emails import email_key
-from hashless.errors import CredentialStoreUnavailable, InvalidCredentials, TooManyAttempts
+from hashless.errors import (
+    CredentialStoreThrottled,
+    CredentialStoreUnavailable,
+    InvalidCredentials,
+    TooManyAttempts,
+)
 from hashless.migration import CredentialRecord, MigrationEngine, MigrationEvent
 from hashless.service.timing import FailureFloor
-from hashless.storage import AuditEntry, Database, ThrottleRule
+from hashless.storage import AuditEntry, Database, ThrottleRule, ThrottleState
+from hashless.storage.models import Customer
+from hashless.storage.records import to_record
 
-__all__ = ["ACCOUNT_RULE", "ADDRESS_RULE", "LoginGuard", "RequestOrigin", "migration_auditor"]
+__all__ = [
+    "ACCOUNT_RULE",
+    "ADDRESS_RULE",
+    "LoginGuard",
+    "NewSession",
+    "RequestOrigin",
+    "SignedIn",
+    "migration_auditor",
+]
 
 ACCOUNT_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=1))
 """Per email: 10 free failures, then 1 s, 2 s... capped at a minute. A real customer
@@ -31,45 +51,174 @@ class RequestOrigin:
     request_id: str | None = None
 
 
+@dataclass(frozen=True)
+class NewSession:
+    """The session a successful password login opens."""
+
+    kind: str
+    """``cookie`` or ``bearer``."""
+    user_agent: str | None = None
+    replaces: str | None = None
+    """The token of a session cookie the browser already holds: it ends, so a planted
+    cookie never becomes a login."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    customer: Customer
+    token: str
+    """The new session's token: the only time it exists outside the client."""
+
+
 class LoginGuard:
-    def __init__(self, engine: MigrationEngine, db: Database, floor: FailureFloor) -> None:
+    """Throttle, authenticate, count and audit password logins.
+
+    A login reads once before the password check (the throttle counters and the
+    customer's row, in one session) and writes once after it (the audit row, the
+    session, and the account's failure counter if it had one, in one transaction).
+    """
+
+    def __init__(
+        self,
+        engine: MigrationEngine,
+        db: Database,
+        floor: FailureFloor,
+        *,
+        quota: QuotaShapedStore | None = None,
+        on_refused: Callable[[], None] | None = None,
+    ) -> None:
         self._engine = engine
         self._db = db
         self.floor = floor
+        self._quota = quota
+        self._on_refused = on_refused
 
-    def login(self, email: str, password: str, origin: RequestOrigin) -> CredentialRecord:
-        """Throttle, authenticate, count and audit one password login."""
-        return self._attempt(email, origin, lambda: self._engine.login(email, password))
+    async def admit(self) -> Prepaid | None:
+        """Pay for a login's Cognito call before any other work, on the event loop.
+
+        Beyond the quota this raises ``CredentialStoreThrottled`` at once, so the excess
+        is answered 503 before it can queue for a worker thread or the database. A
+        short wait for the quota is an ``await``: it holds no thread.
+        """
+        if self._quota is None:
+            return None
+        try:
+            ticket = self._quota.pay_ahead(QuotaCategory.AUTHENTICATION, "check")
+        except CredentialStoreThrottled:
+            if self._on_refused is not None:
+                self._on_refused()
+            raise
+        if ticket.wait > 0:
+            await anyio.sleep(ticket.wait)
+        return ticket
+
+    def login(
+        self,
+        email: str,
+        password: str,
+        origin: RequestOrigin,
+        session: NewSession,
+        ticket: Prepaid | None = None,
+    ) -> SignedIn:
+        """One password login under ``ticket`` (from ``admit``): the customer and a new
+        session. The row read here serves the engine and the answer alike; only a
+        login that migrated (and so changed the row) reads it again."""
+        started = time.monotonic()
+        rules = _rules(email, origin)
+        with self._db.read() as reading:
+            row = self._db.customers.find_by_email(email, within=reading)
+            counters = self._db.throttle.state(rules, within=reading)
+
+        def authenticate() -> CredentialRecord:
+            nonlocal row
+            read = to_record(row) if row is not None else None
+            record = self._engine.authenticate(read, password)
+            if record != read:
+                row = self._db.customers.get(record.customer_id)
+            return record
+
+        with self._quota.prepaid(ticket) if self._quota is not None else nullcontext():
+            record = self._attempt(email, origin, rules, counters, authenticate, started)
+        with self._db.transaction() as writing:
+            self._succeeded(writing, email, record, origin, counters)
+            signed_in = self._open(writing, row, session, origin) if row is not None else None
+        if signed_in is None:  # the row was deleted between the login and the re-read
+            raise InvalidCredentials()
+        return signed_in
 
     def verify(self, email: str, customer_id: str, password: str, origin: RequestOrigin) -> None:
         """Proof of the current password for a sensitive change, under the same limits."""
-        self._attempt(email, origin, lambda: self._engine.verify(customer_id, password))
+        started = time.monotonic()
+        rules = _rules(email, origin)
+        counters = self._db.throttle.state(rules)
+        record = self._attempt(
+            email,
+            origin,
+            rules,
+            counters,
+            lambda: self._engine.verify(customer_id, password),
+            started,
+        )
+        with self._db.transaction() as writing:
+            self._succeeded(writing, email, record, origin, counters)
 
     def _attempt(
-        self, email: str, origin: RequestOrigin, authenticate: Callable[[], CredentialRecord]
+        self,
+        email: str,
+        origin: RequestOrigin,
+        rules: dict[str, ThrottleRule],
+        counters: ThrottleState,
+        authenticate: Callable[[], CredentialRecord],
+        started: float,
     ) -> CredentialRecord:
-        started = time.monotonic()
-        account = f"account:{email_key(email)}"
-        rules = {account: ACCOUNT_RULE}
-        if origin.ip:
-            rules[f"ip:{origin.ip}"] = ADDRESS_RULE
-        wait = self._db.throttle.wait_for(rules)
-        if wait > timedelta(0):
+        """``authenticate()`` unless the counters say wait; a failure is counted and
+        audited in one transaction."""
+        if counters.wait > timedelta(0):
             self.audit("login.limited", "refused", None, origin, detail={"email": email_key(email)})
-            raise TooManyAttempts(max(1, round(wait.total_seconds())))
+            raise TooManyAttempts(max(1, round(counters.wait.total_seconds())))
         try:
-            record = authenticate()
+            return authenticate()
         except InvalidCredentials:
             self.floor.observe(time.monotonic() - started)
-            self._db.throttle.record_failure(rules)
-            self.audit("login.failed", "failure", None, origin, detail={"email": email_key(email)})
+            with self._db.transaction() as writing:
+                self._db.throttle.record_failure(rules, within=writing)
+                self.audit(
+                    "login.failed",
+                    "failure",
+                    None,
+                    origin,
+                    detail={"email": email_key(email)},
+                    within=writing,
+                )
             raise
         except CredentialStoreUnavailable:
             self.audit("login.unavailable", "error", None, origin)
             raise
-        self._db.throttle.forget(account)
-        self.audit("login.succeeded", "success", record.customer_id, origin)
-        return record
+
+    def _succeeded(
+        self,
+        writing: Session,
+        email: str,
+        record: CredentialRecord,
+        origin: RequestOrigin,
+        counters: ThrottleState,
+    ) -> None:
+        """Audit a good password and clear the account's counter, if the read found one
+        (a counter started since is left: it can only make the limit stricter)."""
+        account = _account_key(email)
+        if account in counters.counted:
+            self._db.throttle.forget(account, within=writing)
+        self.audit("login.succeeded", "success", record.customer_id, origin, within=writing)
+
+    def _open(
+        self, writing: Session, customer: Customer, session: NewSession, origin: RequestOrigin
+    ) -> SignedIn:
+        if session.replaces:
+            self._db.sessions.revoke_token(session.replaces, within=writing)
+        token, _ = self._db.sessions.create(
+            customer.id, session.kind, user_agent=session.user_agent, ip=origin.ip, within=writing
+        )
+        return SignedIn(customer, token)
 
     def audit(
         self,
@@ -80,6 +229,7 @@ class LoginGuard:
         *,
         actor: str = "customer",
         detail: dict[str, str] | None = None,
+        within: Session | None = None,
     ) -> None:
         self._db.audit.record(
             AuditEntry(
@@ -90,8 +240,21 @@ class LoginGuard:
                 ip=origin.ip,
                 request_id=origin.request_id,
                 detail=detail,
-            )
+            ),
+            within=within,
         )
+
+
+def _account_key(email: str) -> str:
+    return f"account:{email_key(email)}"
+
+
+def _rules(email: str, origin: RequestOrigin) -> dict[str, ThrottleRule]:
+    """The throttle keys of one attempt: the account's and the client address's."""
+    rules = {_account_key(email): ACCOUNT_RULE}
+    if origin.ip:
+        rules[f"ip:{origin.ip}"] = ADDRESS_RULE
+    return rules
 
 
 def migration_auditor(db: Database) -> Callable[[MigrationEvent], None]:

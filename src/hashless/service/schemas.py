@@ -189,6 +189,8 @@ class CredentialStatsOut(BaseModel):
     cognito: int
     none: int
     blocked: int
+    weak: int
+    """Legacy hashes below the strength floor."""
 
 
 class AuditEventOut(BaseModel):

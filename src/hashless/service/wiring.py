@@ -6,7 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hashless.config import CognitoSettings, Settings
+from fastapi import FastAPI
+
+from hashless.config import CognitoSettings, Settings, load_settings
 from hashless.credentials.client import DEFAULT_MAX_POOL_CONNECTIONS, make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.protocol import CredentialStore
@@ -18,25 +20,34 @@ from hashless.credentials.shaping import (
 )
 from hashless.errors import ConfigurationError
 from hashless.legacy import default_registry
+from hashless.logs import configure_logging
 from hashless.migration import MigrationEngine, MigrationEvent
+from hashless.service.app import create_app
 from hashless.service.context import ServiceContext
 from hashless.service.guard import migration_auditor
 from hashless.service.metrics import MeteredCredentialStore, ServiceMetrics
+from hashless.service.request_id import current_request_id
 from hashless.service.reset_delivery import NoDelivery, ResetDelivery, WebhookDelivery
 from hashless.service.smtp_delivery import SmtpDelivery
-from hashless.storage import Database
+from hashless.storage import Database, schema_is_current
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 __all__ = [
+    "APP_FACTORY",
     "build_context",
     "cognito_client",
     "cognito_store",
+    "context_from_environment",
+    "create_app_from_environment",
     "open_database",
     "quota_shaped",
     "reset_delivery_for",
 ]
+
+APP_FACTORY = "hashless.service.wiring:create_app_from_environment"
+"""What ``uvicorn --factory`` imports in each worker process."""
 
 
 def cognito_client(
@@ -147,7 +158,7 @@ def build_context(
     cookie_secure: bool = True,
 ) -> ServiceContext:
     metrics = ServiceMetrics()
-    verifiers = default_registry()
+    verifiers = default_registry(concurrency=settings.legacy_verify_concurrency)
     auditor = migration_auditor(db)
 
     def observe(event: MigrationEvent) -> None:
@@ -170,4 +181,37 @@ def build_context(
         failure_floor_seconds=settings.login_failure_floor_ms / 1000,
         metrics=metrics,
         verifiers=verifiers,
+        quota=store if isinstance(store, QuotaShapedStore) else None,
     )
+
+
+def context_from_environment() -> ServiceContext:
+    """The context one process serves, built from the environment and ``.env`` alone.
+
+    Every worker process builds its own, so workers share state only through the
+    database; its schema must already be current (``hashless migrate``, or ``serve``
+    before it starts the workers). Logging is configured here because a spawned
+    worker inherits none of its parent's.
+    """
+    settings, cognito = load_settings()
+    if not cognito.configured:
+        raise ConfigurationError(
+            "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID are not set: a worker serves a real "
+            "pool and database (the throw-away demo runs only in `hashless serve` itself)"
+        )
+    configure_logging(settings.log_format, request_id=current_request_id.get)
+    db = open_database(settings, apply_migrations=False)
+    if not schema_is_current(db.engine):
+        db.engine.dispose()
+        raise ConfigurationError(
+            "the database schema at HASHLESS_DATABASE_URL is not current: run `hashless migrate`"
+        )
+    store = cognito_store(cognito, concurrency=settings.concurrency)
+    return build_context(
+        settings, store=quota_shaped(store, settings, key=store.user_pool_id), db=db
+    )
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app factory for ``uvicorn --factory`` and ``hashless serve --workers N``."""
+    return create_app(context_from_environment())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from hashless.storage.models import utcnow
 from hashless.storage.records import SqlCredentialRecords
 from hashless.storage.reset_tokens import RESET_TOKEN_TTL, ResetTokenRepository
 from hashless.storage.sessions import SessionInfo, SessionRepository
-from hashless.storage.throttle import LoginThrottleRepository, ThrottleRule
+from hashless.storage.throttle import LoginThrottleRepository, ThrottleRule, ThrottleState
 
 __all__ = [
     "RESET_TOKEN_TTL",
@@ -32,6 +33,7 @@ __all__ = [
     "SessionRepository",
     "SqlCredentialRecords",
     "ThrottleRule",
+    "ThrottleState",
     "create_database_engine",
     "migrate",
     "schema_is_current",
@@ -63,6 +65,14 @@ class Database:
         self.reset_tokens = ResetTokenRepository(self.sessions_factory, clock=now)
         self.audit = AuditLog(self.sessions_factory, clock=now)
         self.throttle = LoginThrottleRepository(self.sessions_factory, clock=now)
+
+    def read(self) -> Session:
+        """A session for reads that belong together; ``with`` closes it, never commits."""
+        return self.sessions_factory()
+
+    def transaction(self) -> AbstractContextManager[Session]:
+        """One transaction for writes that stand or fall together."""
+        return self.sessions_factory.begin()
 
     @classmethod
     def connect(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -12,11 +13,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.emails import email_key
 from hashless.errors import AccountExists
+from hashless.legacy import VerifierRegistry, default_registry, hash_is_weak
 from hashless.migration.records import CredentialState
 from hashless.storage.models import Customer
 from hashless.storage.records import live_accounts
 
 __all__ = ["CredentialStats", "CustomerRepository", "LegacyCustomer"]
+
+
+@functools.cache
+def _registry() -> VerifierRegistry:
+    return default_registry()
+
 
 PROFILE_FIELDS = frozenset({"first_name", "last_name", "phone", "billing_address", "metadata"})
 
@@ -28,6 +36,8 @@ class CredentialStats:
     cognito: int
     none: int
     blocked: int
+    weak: int
+    """Legacy hashes below the strength floor (``hashless harden`` wraps them)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,9 @@ class CustomerRepository:
                         credential_state=CredentialState.LEGACY.value,
                         legacy_format=customer.legacy_format,
                         legacy_hash=customer.legacy_hash,
+                        legacy_weak=hash_is_weak(
+                            _registry(), customer.legacy_hash, format_name=customer.legacy_format
+                        ),
                         credential_blocked=False,
                     )
                 )
@@ -105,6 +118,16 @@ class CustomerRepository:
     def get(self, customer_id: str) -> Customer | None:
         with self._sessions() as session:
             return session.scalars(live_accounts().where(Customer.id == customer_id)).one_or_none()
+
+    def find_by_email(self, email: str, *, within: Session | None = None) -> Customer | None:
+        """The live account customer with this email (case-insensitive), if any; read in
+        ``within`` if given."""
+        if within is None:
+            with self._sessions() as session:
+                return self.find_by_email(email, within=session)
+        return within.scalars(
+            live_accounts().where(Customer.email_key == email_key(email))
+        ).one_or_none()
 
     def update_profile(self, customer_id: str, changes: dict[str, Any]) -> Customer | None:
         """Apply name, phone, address and metadata changes (never credentials)."""
@@ -150,18 +173,21 @@ class CustomerRepository:
                     .group_by(Customer.credential_state)
                 ).all()
             }
-            blocked = session.scalar(
-                select(func.count()).where(
+            blocked, weak = session.execute(
+                select(
+                    func.count().filter(Customer.credential_blocked),
+                    func.count().filter(Customer.legacy_weak.is_(True)),
+                ).where(
                     Customer.has_account,
                     Customer.deleted_at.is_(None),
                     Customer.credential_state == CredentialState.LEGACY.value,
-                    Customer.credential_blocked,
                 )
-            )
+            ).one()
         return CredentialStats(
             total=sum(counts.values()),
             legacy=counts.get("legacy", 0),
             cognito=counts.get("cognito", 0),
             none=counts.get("none", 0),
             blocked=blocked or 0,
+            weak=weak or 0,
         )

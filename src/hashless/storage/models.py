@@ -84,6 +84,12 @@ class Customer(Base):
     credential_state: Mapped[str] = mapped_column(String(16), default="none")
     legacy_format: Mapped[str | None] = mapped_column(String(40))
     legacy_hash: Mapped[str | None] = mapped_column(Text)
+    legacy_weak: Mapped[bool | None] = mapped_column(Boolean)
+    """Whether ``legacy_hash`` is below the strength floor, judged when it was written.
+
+    None: not judged (unknown format, malformed, or written by something else).
+    Meaningful only while ``credential_state`` is ``legacy``.
+    """
     credential_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     migrated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, Select, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from ulid import ULID
 
-from hashless.storage.models import CustomerSession, utcnow
+from hashless.storage.models import Customer, CustomerSession, utcnow
+from hashless.storage.records import live_accounts
 from hashless.tokens import new_token, token_hash
 
 __all__ = ["SessionInfo", "SessionRepository"]
@@ -46,6 +48,15 @@ class SessionInfo:
         )
 
 
+_INFO_COLUMNS = tuple(getattr(CustomerSession, f.name) for f in fields(SessionInfo))
+"""A session's columns as ``SessionInfo`` wants them: a column read costs less than an
+ORM object, and a session check is the service's most frequent query."""
+
+
+def _info(values: Sequence[Any]) -> SessionInfo:
+    return SessionInfo(*values)
+
+
 class SessionRepository:
     def __init__(
         self,
@@ -61,14 +72,22 @@ class SessionRepository:
         self._clock = clock
 
     def create(
-        self, customer_id: str, kind: str, *, user_agent: str | None, ip: str | None
+        self,
+        customer_id: str,
+        kind: str,
+        *,
+        user_agent: str | None,
+        ip: str | None,
+        within: Session | None = None,
     ) -> tuple[str, SessionInfo]:
-        """A fresh session after a password login; returns the token once, never again."""
+        """A fresh session after a password login; returns the token once, never again.
+
+        Inserted in the transaction ``within`` if given (with the login's audit row).
+        """
         token = new_token()
         now = self._clock()
-        row = CustomerSession(
+        info = SessionInfo(
             id=f"sess_{ULID()}",
-            token_hash=token_hash(token),
             customer_id=customer_id,
             kind=kind,
             created_at=now,
@@ -78,20 +97,48 @@ class SessionRepository:
             user_agent=(user_agent or "")[:512] or None,
             ip=ip,
         )
-        with self._sessions.begin() as session:
-            session.add(row)
-        return token, SessionInfo.of(row)
+        # A Core insert: the ORM's unit of work would cost more CPU than the statement.
+        statement = insert(CustomerSession).values(token_hash=token_hash(token), **asdict(info))
+        if within is None:
+            with self._sessions.begin() as session:
+                session.execute(statement)
+        else:
+            within.execute(statement)
+        return token, info
 
     def resolve(self, token: str) -> SessionInfo | None:
         """The live session for ``token``; expired ones are deleted on sight."""
+        row = self._live(select(*_INFO_COLUMNS), token)
+        return _info(row) if row is not None else None
+
+    def resolve_with_customer(self, token: str) -> tuple[SessionInfo, Customer] | None:
+        """The live session for ``token`` and its live customer, in one query.
+
+        None when either is gone: a session outliving its customer opens nothing.
+        """
+        statement = (
+            live_accounts()
+            .add_columns(*_INFO_COLUMNS)
+            .join(CustomerSession, CustomerSession.customer_id == Customer.id)
+        )
+        row = self._live(statement, token)
+        return (_info(row[1:]), row[0]) if row is not None else None
+
+    def _live(self, statement: Select[Any], token: str) -> Row[Any] | None:
+        """The row ``statement`` finds for ``token``'s session, if that session is live.
+
+        ``statement`` selects ``_INFO_COLUMNS`` last. The expiry delete and the
+        once-a-minute touch are transactions of their own: on SQLite a read that
+        turned into a write could not wait for the write lock.
+        """
         now = self._clock()
         with self._sessions() as session:
-            row = session.scalars(
-                select(CustomerSession).where(CustomerSession.token_hash == token_hash(token))
+            row = session.execute(
+                statement.where(CustomerSession.token_hash == token_hash(token))
             ).one_or_none()
-            if row is None:
-                return None
-            info = SessionInfo.of(row)
+        if row is None:
+            return None
+        info = _info(row[-len(_INFO_COLUMNS) :])
         if now >= info.expires_at or now - info.last_seen_at >= self.idle:
             self.revoke(info.id)
             return None
@@ -102,11 +149,17 @@ class SessionRepository:
                     .where(CustomerSession.id == info.id)
                     .values(last_seen_at=now)
                 )
-        return info
+        return row
 
     def revoke(self, session_id: str) -> None:
         with self._sessions.begin() as session:
             session.execute(delete(CustomerSession).where(CustomerSession.id == session_id))
+
+    def revoke_token(self, token: str, *, within: Session) -> None:
+        """End the session ``token`` opens, whoever's it is, in the transaction ``within``."""
+        within.execute(
+            delete(CustomerSession).where(CustomerSession.token_hash == token_hash(token))
+        )
 
     def revoke_all(self, customer_id: str, *, keep: str | None = None) -> int:
         """End every session of the customer but ``keep``; returns how many ended."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.storage.models import LoginThrottle, utcnow
 
-__all__ = ["LoginThrottleRepository", "ThrottleRule"]
+__all__ = ["LoginThrottleRepository", "ThrottleRule", "ThrottleState"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,16 @@ class ThrottleRule:
         return min(self.ceiling, timedelta(seconds=2 ** min(failures - self.free - 1, 20)))
 
 
+@dataclass(frozen=True)
+class ThrottleState:
+    """The counters of some keys as one read found them."""
+
+    wait: timedelta
+    """How long until a login for these keys may be tried again (zero: now)."""
+    counted: frozenset[str]
+    """The keys that have a failure counter."""
+
+
 class LoginThrottleRepository:
     def __init__(
         self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow
@@ -38,45 +48,69 @@ class LoginThrottleRepository:
 
     def wait_for(self, keys: Iterable[str]) -> timedelta:
         """How long until a login for these keys may be tried again (zero: now)."""
+        return self.state(keys).wait
+
+    def state(self, keys: Iterable[str], *, within: Session | None = None) -> ThrottleState:
+        """The wait and the existing counters for ``keys``, read in ``within`` if given."""
+        if within is None:
+            with self._sessions() as session:
+                return self.state(keys, within=session)
         now = self._clock()
-        with self._sessions() as session:
-            until = session.scalars(
-                select(LoginThrottle.blocked_until).where(
-                    LoginThrottle.key.in_(list(keys)), LoginThrottle.blocked_until > now
+        rows = within.execute(
+            select(LoginThrottle.key, LoginThrottle.blocked_until).where(
+                LoginThrottle.key.in_(list(keys))
+            )
+        ).all()
+        wait = max(
+            (until - now for _, until in rows if until is not None and until > now),
+            default=timedelta(0),
+        )
+        return ThrottleState(wait, frozenset(key for key, _ in rows))
+
+    def record_failure(
+        self, rules: dict[str, ThrottleRule], *, within: Session | None = None
+    ) -> None:
+        """Count one failure against each key, atomically across processes; in the
+        transaction ``within`` if given."""
+        if within is None:
+            with self._sessions.begin() as session:
+                self.record_failure(rules, within=session)
+            return
+        session = within
+        now = self._clock()
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        for key, rule in rules.items():
+            stale = LoginThrottle.last_failure_at < now - rule.forget_after
+            failures = session.execute(
+                insert(LoginThrottle)
+                .values(key=key, failures=1, last_failure_at=now)
+                .on_conflict_do_update(
+                    index_elements=[LoginThrottle.key],
+                    set_={
+                        # Failures older than the rule remembers start the count anew.
+                        "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
+                        "last_failure_at": now,
+                    },
                 )
-            ).all()
-        return max((u - now for u in until if u is not None), default=timedelta(0))
+                .returning(LoginThrottle.failures)
+            ).scalar_one()
+            delay = rule.delay(failures)
+            if delay:
+                session.execute(
+                    update(LoginThrottle)
+                    .where(LoginThrottle.key == key)
+                    .values(blocked_until=now + delay)
+                )
 
-    def record_failure(self, rules: dict[str, ThrottleRule]) -> None:
-        """Count one failure against each key, atomically across processes."""
-        now = self._clock()
-        with self._sessions.begin() as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            for key, rule in rules.items():
-                stale = LoginThrottle.last_failure_at < now - rule.forget_after
-                failures = session.execute(
-                    insert(LoginThrottle)
-                    .values(key=key, failures=1, last_failure_at=now)
-                    .on_conflict_do_update(
-                        index_elements=[LoginThrottle.key],
-                        set_={
-                            # Failures older than the rule remembers start the count anew.
-                            "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
-                            "last_failure_at": now,
-                        },
-                    )
-                    .returning(LoginThrottle.failures)
-                ).scalar_one()
-                delay = rule.delay(failures)
-                if delay:
-                    session.execute(
-                        update(LoginThrottle)
-                        .where(LoginThrottle.key == key)
-                        .values(blocked_until=now + delay)
-                    )
+    def forget(self, key: str, *, within: Session | None = None) -> None:
+        """A successful login clears the account's counter (never the address's).
 
-    def forget(self, key: str) -> None:
-        """A successful login clears the account's counter (never the address's)."""
-        with self._sessions.begin() as session:
-            session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+        Most logins have no counter: callers that read ``state`` first call this only
+        for a key it counted, which spares the rest a write.
+        """
+        if within is None:
+            with self._sessions.begin() as session:
+                self.forget(key, within=session)
+            return
+        within.execute(delete(LoginThrottle).where(LoginThrottle.key == key))

@@ -10,14 +10,16 @@ from starlette.concurrency import run_in_threadpool
 from hashless.errors import InvalidCredentials, TooManyAttempts
 from hashless.service.auth import (
     Caller,
+    CallerWithCustomer,
     Context,
     OptionalCaller,
     Origin,
     clear_session_cookie,
+    cookie_session_token,
     set_session_cookie,
 )
 from hashless.service.context import ServiceContext
-from hashless.service.guard import RequestOrigin
+from hashless.service.guard import NewSession, RequestOrigin, SignedIn
 from hashless.service.schemas import (
     CredentialsIn,
     CustomerOut,
@@ -29,52 +31,48 @@ from hashless.service.schemas import (
     TokenResponse,
     error_responses,
 )
-from hashless.service.views import load_customer
 
 router = APIRouter(prefix="/store/auth", tags=["store auth"])
 
 _401 = error_responses(400, 401, 503)
 
 
-async def _password_login(ctx: ServiceContext, body: CredentialsIn, origin: RequestOrigin) -> str:
-    """The customer id for a good email/password pair; failures answer after a common delay."""
+async def _password_login(
+    ctx: ServiceContext, body: CredentialsIn, origin: RequestOrigin, session: NewSession
+) -> SignedIn:
+    """A new session for a good email/password pair, in one worker-thread trip; failures
+    answer after a common delay. Beyond the Cognito quota, 503 before any other work."""
     started = time.monotonic()
+    ticket = await ctx.guard.admit()
     try:
-        record = await run_in_threadpool(ctx.guard.login, body.email, body.password, origin)
+        return await run_in_threadpool(
+            ctx.guard.login, body.email, body.password, origin, session, ticket
+        )
     except (InvalidCredentials, TooManyAttempts):
         await ctx.guard.floor.pad(started)
         raise
-    return record.customer_id
 
 
 @router.post("", response_model=CustomerResponse, responses=_401)
 async def log_in(
-    body: CredentialsIn,
-    request: Request,
-    response: Response,
-    ctx: Context,
-    current: OptionalCaller,
-    origin: Origin,
+    body: CredentialsIn, request: Request, response: Response, ctx: Context, origin: Origin
 ) -> CustomerResponse:
     """Log in with email and password; migrates a legacy customer on success."""
-    customer_id = await _password_login(ctx, body, origin)
-
-    def start_session() -> CustomerResponse:
-        if current is not None and current.via_cookie:
-            # A new session id at every login: a planted cookie never becomes a login.
-            ctx.db.sessions.revoke(current.session.id)
-        token, _ = ctx.db.sessions.create(
-            customer_id, "cookie", user_agent=request.headers.get("user-agent"), ip=origin.ip
-        )
-        set_session_cookie(response, ctx, token)
-        return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, customer_id)))
-
-    return await run_in_threadpool(start_session)
+    # A new session id at every login: the cookie session the browser holds ends, so
+    # a planted cookie never becomes a login.
+    session = NewSession(
+        "cookie",
+        user_agent=request.headers.get("user-agent"),
+        replaces=cookie_session_token(request, ctx),
+    )
+    signed_in = await _password_login(ctx, body, origin, session)
+    set_session_cookie(response, ctx, signed_in.token)
+    return CustomerResponse(customer=CustomerOut.of(signed_in.customer))
 
 
 @router.get("", response_model=CustomerResponse, responses=_401)
-def who_am_i(ctx: Context, current: Caller) -> CustomerResponse:
-    return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, current.customer_id)))
+async def who_am_i(current: CallerWithCustomer) -> CustomerResponse:
+    return CustomerResponse(customer=CustomerOut.of(current.customer))
 
 
 @router.delete("", responses=_401)
@@ -94,13 +92,9 @@ async def issue_token(
     body: CredentialsIn, request: Request, ctx: Context, origin: Origin
 ) -> TokenResponse:
     """A revocable bearer token (a server-side session, not a 30-day JWT)."""
-    customer_id = await _password_login(ctx, body, origin)
-    token, _ = await run_in_threadpool(
-        lambda: ctx.db.sessions.create(
-            customer_id, "bearer", user_agent=request.headers.get("user-agent"), ip=origin.ip
-        )
-    )
-    return TokenResponse(access_token=token)
+    session = NewSession("bearer", user_agent=request.headers.get("user-agent"))
+    signed_in = await _password_login(ctx, body, origin, session)
+    return TokenResponse(access_token=signed_in.token)
 
 
 @router.get("/sessions", response_model=SessionList, responses=_401)

@@ -11,7 +11,14 @@ from hashless.emails import email_key
 from hashless.errors import InvalidCredentials, InvalidResetToken, ReauthenticationRequired
 from hashless.identity import new_customer_id
 from hashless.passwords import validate_new_password
-from hashless.service.auth import Authenticated, Caller, Context, Origin, set_session_cookie
+from hashless.service.auth import (
+    Authenticated,
+    Caller,
+    CallerWithCustomer,
+    Context,
+    Origin,
+    set_session_cookie,
+)
 from hashless.service.context import ServiceContext
 from hashless.service.guard import RequestOrigin
 from hashless.service.medusa import merge_metadata, update_billing_address
@@ -59,8 +66,8 @@ def register(
 
 
 @router.get("/me", response_model=CustomerResponse, responses=_errors)
-def me(ctx: Context, current: Caller) -> CustomerResponse:
-    return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, current.customer_id)))
+async def me(current: CallerWithCustomer) -> CustomerResponse:
+    return CustomerResponse(customer=CustomerOut.of(current.customer))
 
 
 def _require_proof(

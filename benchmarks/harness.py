@@ -1,0 +1,210 @@
+"""Processes the benchmarks drive: the Cognito stand-in and ``hashless serve``.
+
+Both run as child processes so that their CPU time (read from ``/proc``) and the
+service's peak memory can be reported apart from the harness's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from hashless.emails import email_key
+from hashless.migration.records import CredentialState
+from hashless.storage import Database
+from hashless.storage.models import Customer
+
+__all__ = [
+    "POOL_ID",
+    "Service",
+    "StandIn",
+    "cpu_seconds",
+    "peak_rss_mib",
+    "seed_customers",
+    "service_environment",
+]
+
+HERE = Path(__file__).resolve().parent
+POOL_ID = "us-east-1_Bench0001"
+CLIENT_ID = "benchclient0000000000000000"
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's resident-set high-water mark (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def reset_peak_rss(pid: int) -> None:
+    """Start a new VmHWM measurement (writing 5 to clear_refs resets it)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def _json_request(url: str, body: Any = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+class StandIn:
+    """``benchmarks/standin.py`` in a child process."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "standin.py"), "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("READY "):
+            raise RuntimeError("the stand-in did not start")
+        self.port = int(line.split()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def configure(
+        self,
+        latency_ms: float,
+        quotas: dict[str, float] | None = None,
+        burst_seconds: float = 1.0,
+    ) -> None:
+        _json_request(
+            f"{self.url}/_control/config",
+            {"latency_ms": latency_ms, "quotas": quotas or {}, "burst_seconds": burst_seconds},
+        )
+
+    def add_users(self, users: dict[str, str]) -> None:
+        _json_request(f"{self.url}/_control/users", {"users": users})
+
+    def stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = _json_request(f"{self.url}/_control/stats")
+        return stats
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def service_environment(standin: StandIn, database_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("COGNITO_", "HASHLESS_", "AWS_"))
+    }
+    env.update(
+        COGNITO_USER_POOL_ID=POOL_ID,
+        COGNITO_CLIENT_ID=CLIENT_ID,
+        COGNITO_ENDPOINT_URL=standin.url,
+        COGNITO_ACCESS_KEY_ID="AKIABENCHMARK000000",
+        COGNITO_SECRET_ACCESS_KEY="bench-secret-key",
+        HASHLESS_DATABASE_URL=database_url,
+        HASHLESS_COOKIE_SECURE="false",
+        HASHLESS_ADMIN_TOKEN="bench-admin-token-0123456789",
+        HASHLESS_LOG_FORMAT="text",
+    )
+    env.update(extra)
+    return env
+
+
+class Service:
+    """``hashless serve`` on a configured (non-demo) start, in a child process."""
+
+    def __init__(self, env: dict[str, str], port: int, workdir: Path) -> None:
+        self.port = port
+        self.log = (workdir / f"serve-{port}.log").open("wb")
+        hashless = Path(sys.executable).with_name("hashless")
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [str(hashless), "serve", "--port", str(port)],
+            env=env,
+            cwd=workdir,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.ready_after = self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60.0) -> float:
+        """Seconds from spawn to the first ``GET /health`` answering 200."""
+        deadline = self.started + timeout
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"hashless serve exited; see {self.log.name}")
+            try:
+                url = f"http://127.0.0.1:{self.port}/health"
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - self.started
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.01)
+        raise RuntimeError("hashless serve was not ready in time")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def seed_customers(
+    db: Database,
+    migrated: Iterable[tuple[str, str]],
+    legacy: Iterable[tuple[str, str, str, str]] = (),
+) -> None:
+    """Insert migrated ``(id, email)`` and legacy ``(id, email, format, hash)`` customers
+    in bulk (the repositories insert one at a time, which seeding thousands would feel)."""
+    rows: list[dict[str, Any]] = [
+        {
+            "id": customer_id,
+            "email": email,
+            "email_key": email_key(email),
+            "has_account": True,
+            "credential_state": CredentialState.COGNITO.value,
+            "credential_blocked": False,
+        }
+        for customer_id, email in migrated
+    ]
+    rows += [
+        {
+            "id": customer_id,
+            "email": email,
+            "email_key": email_key(email),
+            "has_account": True,
+            "credential_state": CredentialState.LEGACY.value,
+            "legacy_format": legacy_format,
+            "legacy_hash": legacy_hash,
+            "credential_blocked": False,
+        }
+        for customer_id, email, legacy_format, legacy_hash in legacy
+    ]
+    with db.sessions_factory.begin() as session:
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(Customer), rows[start : start + 5000])

@@ -1,0 +1,72 @@
+"""``hashless reconcile``: compare the user pool with the customer table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+
+import click
+
+from hashless.cli._common import friendly_errors
+from hashless.logs import configure_logging
+
+__all__ = ["reconcile"]
+
+
+@click.command()
+@click.option("--fix", is_flag=True, help="Repair what can be repaired safely.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of lines.")
+@click.option(
+    "--grace-minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Cognito users younger than this are never deleted (registrations in flight).",
+)
+@friendly_errors
+def reconcile(fix: bool, as_json: bool, grace_minutes: int) -> None:
+    """Find Cognito users without a customer and customers without their Cognito user.
+
+    Exits 1 if anything that needs attention is left unrepaired.
+    """
+    from hashless.config import load_settings
+    from hashless.errors import ConfigurationError
+    from hashless.ops import reconcile as ops
+    from hashless.service.wiring import cognito_client, cognito_store, open_database
+
+    settings, cognito = load_settings()
+    configure_logging(settings.log_format)
+    if not cognito.configured or not cognito.user_pool_id or not cognito.client_id:
+        raise ConfigurationError(
+            "reconcile needs the pool: set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID"
+        )
+    client = cognito_client(cognito)
+    store = cognito_store(cognito, client=client)
+    db = open_database(settings, apply_migrations=False)
+    try:
+        report = ops.reconcile(
+            db,
+            client,
+            store,
+            user_pool_id=cognito.user_pool_id,
+            fix=fix,
+            grace=timedelta(minutes=grace_minutes),
+        )
+    finally:
+        db.engine.dispose()
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, default=str))
+    else:
+        click.echo(f"{report.cognito_users:,} Cognito users, {report.customers:,} live customers")
+        for d in report.discrepancies:
+            state = (
+                "repaired"
+                if d.repaired
+                else ("repairable with --fix" if d.repairable else "left alone")
+            )
+            mark = "✓" if d.repaired else ("!" if d.kind == ops.STALE else "✗")
+            click.echo(f"{mark} {d.username}  {d.kind}: {d.detail} [{state}]")
+        if not report.discrepancies:
+            click.echo("✓ pool and database agree")
+    sys.exit(1 if ops.needs_attention(report) else 0)

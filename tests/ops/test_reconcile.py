@@ -1,0 +1,166 @@
+"""``hashless reconcile`` against moto: each kind of disagreement found, and repaired safely."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+from hashless.cli.main import main
+from hashless.credentials.cognito import CognitoCredentialStore
+from hashless.credentials.provision import provision_pool
+from hashless.identity import new_customer_id
+from hashless.legacy import default_registry
+from hashless.migration import CredentialState, MigrationEngine
+from hashless.ops.reconcile import EMAIL, MISSING, ORPHAN, STALE, needs_attention, reconcile
+from hashless.storage import Database, LegacyCustomer
+from tests.support import PlainSha256
+
+LATER = datetime.now(UTC) + timedelta(hours=2)
+"""A clock past the grace period, so that the moto users created now count as old."""
+
+
+@dataclass
+class World:
+    db: Database
+    cognito: CognitoIdentityProviderClient
+    store: CognitoCredentialStore
+    engine: MigrationEngine
+    ids: dict[str, str]
+
+
+@pytest.fixture
+def world(sqlite_db: Database, cognito: CognitoIdentityProviderClient) -> World:
+    """One customer of each kind: in step, orphaned, missing, drifted, stale."""
+    pool = provision_pool(cognito, pool_name="reconcile")
+    store = CognitoCredentialStore(
+        cognito, user_pool_id=pool.user_pool_id, client_id=pool.client_id
+    )
+    engine = MigrationEngine(sqlite_db.records, store, default_registry())
+    ids: dict[str, str] = {}
+    for name in ("fine", "drift"):
+        ids[name] = new_customer_id()
+        email = f"{name}@example.com"
+        engine.register(
+            ids[name],
+            email,
+            "a fine password",
+            lambda i=ids[name], e=email: sqlite_db.customers.insert_account(i, e),
+        )
+    cognito.admin_update_user_attributes(
+        UserPoolId=pool.user_pool_id,
+        Username=ids["drift"],
+        UserAttributes=[{"Name": "email", "Value": "changed-behind-our-back@example.com"}],
+    )
+    ids["orphan"] = new_customer_id()
+    store.create(ids["orphan"], "orphan@example.com")
+    ids["missing"] = new_customer_id()
+    sqlite_db.customers.insert_account(ids["missing"], "missing@example.com")
+    (ids["stale"],) = sqlite_db.customers.insert_legacy(
+        [
+            LegacyCustomer(
+                email="stale@example.com",
+                legacy_format="test-sha256",
+                legacy_hash=PlainSha256.encode("pw"),
+            )
+        ],
+        new_customer_id,
+    )
+    store.create(ids["stale"], "stale@example.com")
+    return World(sqlite_db, cognito, store, engine, ids)
+
+
+def _run(world: World, *, fix: bool, now: datetime = LATER) -> dict[str, tuple[str, bool, bool]]:
+    report = reconcile(
+        world.db,
+        world.cognito,
+        world.store,
+        user_pool_id=world.store.user_pool_id,
+        fix=fix,
+        now=now,
+    )
+    assert report.customers == 4
+    names = {v: k for k, v in world.ids.items()}
+    return {names[d.username]: (d.kind, d.repairable, d.repaired) for d in report.discrepancies}
+
+
+def test_every_disagreement_is_reported_and_nothing_changes_without_fix(world: World) -> None:
+    """Without --fix: four findings, the pool and the table untouched."""
+    assert _run(world, fix=False) == {
+        "orphan": (ORPHAN, True, False),
+        "missing": (MISSING, True, False),
+        "drift": (EMAIL, True, False),
+        "stale": (STALE, False, False),
+    }
+    assert world.db.records.get(world.ids["missing"]).state is CredentialState.COGNITO
+    assert _run(world, fix=False)["orphan"] == (ORPHAN, True, False)
+
+
+def test_fix_repairs_what_is_safe_and_leaves_the_rest(world: World) -> None:
+    """--fix deletes the orphan, re-syncs the email, frees the locked-out customer to reset."""
+    repaired = _run(world, fix=True)
+    assert repaired == {
+        "orphan": (ORPHAN, True, True),
+        "missing": (MISSING, True, True),
+        "drift": (EMAIL, True, True),
+        "stale": (STALE, False, False),
+    }
+    assert _run(world, fix=False) == {"stale": (STALE, False, False)}
+    missing = world.db.records.get(world.ids["missing"])
+    assert missing is not None and missing.state is CredentialState.NONE
+    events, _ = world.db.audit.search(event="reconcile")
+    assert [(e.event, e.customer_id) for e in events] == [
+        ("reconcile.credential_cleared", world.ids["missing"])
+    ]
+
+
+def test_a_customer_freed_by_fix_gets_back_in_by_password_reset(world: World) -> None:
+    """The repaired customer's reset creates the Cognito user again, and the password then works."""
+    _run(world, fix=True)
+    world.engine.set_password(world.ids["missing"], "a brand new password")
+    assert (
+        world.engine.login("missing@example.com", "a brand new password").customer_id
+        == world.ids["missing"]
+    )
+
+
+def test_young_cognito_users_are_never_deleted(world: World) -> None:
+    """Within the grace period an orphan may be a registration in flight: reported, kept."""
+    found = _run(world, fix=True, now=datetime.now(UTC))
+    assert found["orphan"] == (ORPHAN, False, False)
+    assert world.store.create(world.ids["orphan"], "orphan@example.com") is False  # still there
+
+
+def test_cli_reports_and_exits_non_zero(world: World, moto_endpoint: str) -> None:
+    """`hashless reconcile --json` lists the findings; exit 1 while something needs attention."""
+    env = {
+        "COGNITO_USER_POOL_ID": world.store.user_pool_id,
+        "COGNITO_CLIENT_ID": world.store.client_id,
+        "COGNITO_ACCESS_KEY_ID": "testing",
+        "COGNITO_SECRET_ACCESS_KEY": "testing",
+        "COGNITO_ENDPOINT_URL": moto_endpoint,
+        "HASHLESS_DATABASE_URL": str(world.db.engine.url),
+    }
+    result = CliRunner().invoke(main, ["reconcile", "--json"], env=env)
+    assert result.exit_code == 1, result.output
+    kinds = sorted(d["kind"] for d in json.loads(result.stdout)["discrepancies"])
+    assert kinds == sorted([ORPHAN, MISSING, EMAIL, STALE])
+    text = CliRunner().invoke(main, ["reconcile"], env=env)
+    assert f"✗ {world.ids['missing']}  {MISSING}" in text.stdout
+
+
+def test_needs_attention_ignores_harmless_leftovers(world: World) -> None:
+    """Only a stale user under a legacy customer left: nothing needs attention."""
+    report = reconcile(
+        world.db,
+        world.cognito,
+        world.store,
+        user_pool_id=world.store.user_pool_id,
+        fix=True,
+        now=LATER,
+    )
+    assert needs_attention(report) is False
