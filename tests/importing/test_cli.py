@@ -118,9 +118,9 @@ def test_harden_exits_1_when_weak_hashes_cannot_be_wrapped(
     assert "weak, cannot wrap bcrypt" in result.stdout
 
 
-@pytest.mark.parametrize("floor", ["m=1024,t=2", "m=19456,t=1", "19MiB"])
+@pytest.mark.parametrize("floor", ["m=1024,t=2", "m=19456,t=1", "19MiB", "m=1048576,t=2"])
 def test_harden_refuses_a_cost_below_the_floor(floor: str, runner: CliRunner) -> None:
-    """The wrap is never cheaper than ASVS's Argon2id floor."""
+    """The wrap is never cheaper than ASVS's Argon2id floor, nor dearer than the ceilings."""
     result = runner.invoke(main, ["harden", "--floor", floor])
     assert result.exit_code == 2
     assert "hashless:" in result.stderr

@@ -174,10 +174,10 @@ class RowPreparer:
         try:
             if row.problem is not None:
                 raise _Rejected(row.problem)
-            given_id = _text(fields.get("id"), "id")
-            if given_id is not None and _ID.fullmatch(given_id) is None:
-                given_id = None
+            raw_id = _text(fields.get("id"), "id")
+            if raw_id is not None and _ID.fullmatch(raw_id) is None:
                 raise _Rejected("id is not 1 to 40 letters, digits, '_', '-' or '.'")
+            given_id = raw_id  # only a valid id is ever echoed in the summary
             if _timestamp(fields.get("deleted_at"), "deleted_at") is not None:
                 return Outcome(Kind.SKIPPED, row.line, given_id, "deleted in the source")
             if _flag(fields.get("has_account")) is False:

@@ -82,24 +82,20 @@ def import_customers(
         _short_gil_turns(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashless-import") as pool,
     ):
-        try:
-            for row in source.rows():
-                prepared = preparer.prepare(row)
-                if not isinstance(prepared, PreparedRow):
-                    summary.add(prepared)
-                    continue
-                batch.append(prepared)
-                if len(batch) >= batch_size:
-                    settle()
-                    pending = pool.submit(writer.write, batch)
-                    batch = []
-            settle()
-            pending = pool.submit(writer.write, batch)
-            settle()
-        finally:
-            # An error while reading must not leave a batch half written behind us.
-            if pending is not None:
-                pending.cancel() or pending.exception()
+        # If reading fails, leaving this block waits for the batch in flight to commit.
+        for row in source.rows():
+            prepared = preparer.prepare(row)
+            if not isinstance(prepared, PreparedRow):
+                summary.add(prepared)
+                continue
+            batch.append(prepared)
+            if len(batch) >= batch_size:
+                settle()
+                pending = pool.submit(writer.write, batch)
+                batch = []
+        settle()
+        pending = pool.submit(writer.write, batch)
+        settle()
     summary.seconds = time.perf_counter() - started
     if not dry_run:
         db.audit.record(

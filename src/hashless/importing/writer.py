@@ -144,20 +144,29 @@ class ImportWriter:
         result = BatchResult()
         if not rows:
             return result
-        ids = [row.id or self._new_id() for row in rows]
+        offered: list[tuple[PreparedRow, str]] = []
+        seen: set[str] = set()
+        for row in rows:
+            customer_id = row.id or self._new_id()
+            if customer_id in seen or row.email_key in seen:
+                # The first row for a customer wins, wherever the batches fall.
+                result.outcomes.append(Outcome(Kind.REJECTED, row.line, row.id, _DUPLICATE))
+            else:
+                seen.update((customer_id, row.email_key))
+                offered.append((row, customer_id))
         with self._engine.connect() as connection:
             connection = connection.execution_options(**LOCK_OPTIONS)
             with connection.begin() as transaction:
-                inserted = self._insert(connection, rows, ids)
-                refused = [row for row, cid in zip(rows, ids, strict=True) if cid not in inserted]
+                inserted = self._insert(connection, offered)
+                refused = [row for row, cid in offered if cid not in inserted]
                 if refused:
                     stored = self._stored(connection, refused)
                     updates = self._judge(refused, stored, result.outcomes)
                     self._update(connection, updates)
                 if self._dry_run:
                     transaction.rollback()
-        for row, cid in zip(rows, ids, strict=True):
-            if cid in inserted:
+        for row, customer_id in offered:
+            if customer_id in inserted:
                 result.imported[row.legacy_format or NO_PASSWORD] += 1
         return result
 
@@ -180,11 +189,9 @@ class ImportWriter:
             self._stamp,
         )
 
-    def _insert(
-        self, connection: Connection, rows: Sequence[PreparedRow], ids: list[str]
-    ) -> set[str]:
+    def _insert(self, connection: Connection, rows: list[tuple[PreparedRow, str]]) -> set[str]:
         """The ids of the rows inserted; every other row conflicted with a stored one."""
-        records = [self._record(row, cid) for row, cid in zip(rows, ids, strict=True)]
+        records = [self._record(row, customer_id) for row, customer_id in rows]
         if connection.dialect.name == "postgresql":
             return _copy_insert(connection, records)
         statement = sqlite_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.id)
@@ -258,7 +265,7 @@ class ImportWriter:
         if stored.updated_at == self._stamp:
             return _DUPLICATE
         if not stored.live:
-            return "deleted in hashless"
+            return "deleted or a guest in hashless"
         if stored.state == CredentialState.COGNITO.value:
             return "already in Cognito"
         if row.legacy_hash is None or row.legacy_format is None:

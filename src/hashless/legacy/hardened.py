@@ -122,6 +122,17 @@ class HardenedVerifier:
         _, fields = self._parse(encoded)
         return argon2_is_weak(fields.outer, format_name=self.name)
 
+    def check_cost(self, cost: WrapCost) -> None:
+        """``ConfigurationError`` if values wrapped at ``cost`` could not be verified here."""
+        c = self._ceilings
+        if (
+            cost.memory_kib * 1024 > c.max_memory_bytes
+            or cost.time_cost > c.argon2_max_time_cost
+            or cost.parallelism > c.argon2_max_parallelism
+        ):
+            # The verifier would refuse such a value: every customer would be locked out.
+            raise ConfigurationError(f"the hardening cost {cost} exceeds the legacy hash ceilings")
+
     def can_wrap(self, format_name: str, encoded: str) -> bool:
         """Whether ``wrap`` would harden ``encoded`` (cheap: parsing only)."""
         inner = self._inner.get(format_name)
@@ -161,18 +172,11 @@ class HardenedVerifier:
         None if that format, or this shape of it, cannot be hardened; ``MalformedHash``
         if the value cannot be parsed. Costs one Argon2id computation.
         """
+        self.check_cost(cost)
         inner = self._inner.get(format_name)
         parts = inner.inner_parts(encoded) if inner is not None else None
         if parts is None:
             return None
-        c = self._ceilings
-        if (
-            cost.memory_kib * 1024 > c.max_memory_bytes
-            or cost.time_cost > c.argon2_max_time_cost
-            or cost.parallelism > c.argon2_max_parallelism
-        ):
-            # The verifier would refuse such a value: every customer would be locked out.
-            raise ConfigurationError(f"the hardening cost {cost} exceeds the legacy hash ceilings")
         outer = argon2id_phc(
             parts.digest,
             os.urandom(_SALT_BYTES),

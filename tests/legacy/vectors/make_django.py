@@ -19,8 +19,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import django
 from django.conf import settings
+
+import django
 
 settings.configure(USE_TZ=True)
 warnings.simplefilter("ignore")  # the deprecated hashers warn on use; that is expected here
