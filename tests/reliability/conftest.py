@@ -11,10 +11,10 @@ import boto3.session
 import pytest
 from botocore.config import Config
 from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-from tests.reliability.servers import KEYS, REGION, moto_server
 
 from hashless.credentials.client import make_cognito_client
 from hashless.credentials.provision import ProvisionedPool, provision_pool
+from tests.reliability.servers import KEYS, REGION, moto_server
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,18 @@
 """Crash injection: fail a flow right after any one of its steps.
 
 A step is one call that changes state somewhere: a Cognito write, the customer row's
-lock and each change made under it, the lock's commit, or a service-side database
-write (reset token, session, audit row). ``CrashPlan.after(step)`` runs right after
-the step succeeded and either raises what that system would raise had its answer
-been lost (``CredentialStoreUnavailable`` from Cognito, ``OperationalError`` from
-the database), or ends the process on the spot with ``os._exit``: no ``except``,
+lock and each change made under it, the lock's commit, a service-side database write
+(reset token, session, audit row), or the commit of a transaction grouping such
+writes. ``CrashPlan.after(step)`` runs right after the step succeeded and either
+raises what that system would raise had its answer been lost
+(``CredentialStoreUnavailable`` from Cognito, ``OperationalError`` from the
+database), or ends the process on the spot with ``os._exit``: no ``except``,
 ``finally`` or rollback of ours runs, exactly as if the machine had lost power.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
@@ -176,14 +178,13 @@ def _named(step: str) -> Callable[..., str]:
     return lambda *_, **__: step
 
 
-def _audit_step(entry: AuditEntry) -> str:
+def _audit_step(entry: AuditEntry, **_: Any) -> str:
     return f"db.audit:{entry.event}"
 
 
 def faulty_database(db: Database, plan: CrashPlan) -> Database:
     """A ``Database`` over the same engine whose writes reach ``plan``."""
-    faulty = Database(db.engine, db.session_idle, db.session_absolute)
-    faulty.clock = db.clock
+    faulty = Database(db.engine, db.session_idle, db.session_absolute, db.clock)
     faulty.customers = _Hooked(  # type: ignore[assignment]
         faulty.customers,
         plan,
@@ -216,6 +217,16 @@ def faulty_database(db: Database, plan: CrashPlan) -> Database:
         plan,
         {"record_failure": _named("db.throttle_failure"), "forget": _named("db.throttle_forget")},
     )
+    opened = faulty.transaction
+
+    @contextmanager
+    def transaction() -> Iterator[Any]:
+        # Writes made ``within`` it are steps too, but only this commit keeps them.
+        with opened() as session:
+            yield session
+        plan.after("db.transaction_commit", _lost_database_answer)
+
+    faulty.transaction = transaction  # type: ignore[method-assign]
     return faulty
 
 
@@ -226,6 +237,9 @@ def in_child_process(work: Callable[[], None], *, timeout: float = 60.0) -> int:
     printing the traceback) if it raised, or whatever ``work`` chose to exit with.
     The caller must hold no open database connection across the fork.
     """
+    # Frozen objects are never visited by the child's garbage collector, so the child
+    # does not copy every page of the (large) pytest process it was forked from.
+    gc.freeze()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's exit status is what the parent checks
         status = 1
@@ -236,6 +250,7 @@ def in_child_process(work: Callable[[], None], *, timeout: float = 60.0) -> int:
             traceback.print_exc()
         finally:
             os._exit(status)
+    gc.unfreeze()
     deadline = time.monotonic() + timeout
     while True:
         done, wait_status = os.waitpid(pid, os.WNOHANG)

@@ -15,9 +15,6 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-from sqlalchemy import select
-from tests.reliability.faults import CrashPlan, FaultyRecords, FaultyStore, faulty_database
-from tests.support import PlainSha256
 
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.provision import ProvisionedPool
@@ -30,7 +27,8 @@ from hashless.service.guard import migration_auditor
 from hashless.service.reset_delivery import NoDelivery
 from hashless.service.timing import FailureFloor
 from hashless.storage import Database, LegacyCustomer
-from hashless.storage.models import Customer
+from tests.reliability.faults import CrashPlan, FaultyRecords, FaultyStore, faulty_database
+from tests.support import PlainSha256
 
 ADMIN_TOKEN = "admin-token-for-reliability-0123"
 ADMIN = {"x-medusa-access-token": ADMIN_TOKEN}
@@ -57,7 +55,7 @@ class Request:
 
 @dataclass
 class World:
-    """What one test runs against: a database, a Cognito pool and a clean service.
+    """What one test runs against: a database and a Cognito pool.
 
     The pool is shared by many tests; ``tag`` starts every email this test uses, so
     its Cognito users are the ones whose email starts with it.
@@ -107,11 +105,6 @@ class World:
             UserPoolId=self.pool.user_pool_id, Filter=f'email ^= "{self.tag}."'
         )
         return {user["Username"]: user["UserStatus"] for page in pages for user in page["Users"]}
-
-    def customer_ids(self) -> set[str]:
-        """Every customer id ever inserted, deleted or not."""
-        with self.db.sessions_factory() as session:
-            return set(session.scalars(select(Customer.id)))
 
 
 def service(
@@ -188,17 +181,21 @@ class Flow:
 def _login(world: World) -> Attempt:
     world.add_legacy(world.email, OLD)
     credential = Credential(world.email, OLD)
+    # She mistyped once before: the login also clears her failure count.
+    typo = send(service(world.db, world.store()), _login_request(Credential(world.email, WRONG)))
+    assert typo.status_code == 401
 
     def retry(world: World, client: TestClient, _: bool) -> None:
         assert log_in(client, credential) == 200
         record = world.db.records.find_by_email(world.email)
         assert record is not None and record.state is CredentialState.COGNITO
 
-    return Attempt(
-        Request("POST", "/store/auth", {"email": world.email, "password": OLD}),
-        credential,
-        credential,
-        retry,
+    return Attempt(_login_request(credential), credential, credential, retry)
+
+
+def _login_request(credential: Credential) -> Request:
+    return Request(
+        "POST", "/store/auth", {"email": credential.email, "password": credential.password}
     )
 
 
@@ -350,6 +347,7 @@ FLOWS = (
             "db.throttle_forget",
             "db.audit:login.succeeded",
             "db.create_session",
+            "db.transaction_commit",
         ),
         decisive="db.commit",
     ),

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
-from tests.reliability.conftest import logging_restored
-from tests.reliability.servers import KEYS
 
 from hashless.cli.main import main
 from hashless.credentials.provision import ProvisionedPool
 from hashless.errors import ConfigurationError
 from hashless.service import wiring
 from hashless.storage import Database
+from tests.reliability.conftest import logging_restored
+from tests.reliability.servers import KEYS
 
 
 @pytest.fixture(autouse=True)

@@ -21,8 +21,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from tests.reliability.conftest import cognito_client
-from tests.reliability.servers import KEYS, CountingProxy, ServedHashless
 
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.provision import ProvisionedPool
@@ -30,6 +28,8 @@ from hashless.demo.run import DEMO_CUSTOMERS, DEMO_PASSWORD
 from hashless.errors import InvalidCredentials
 from hashless.identity import new_customer_id
 from hashless.storage import Database, LegacyCustomer
+from tests.reliability.conftest import cognito_client
+from tests.reliability.servers import KEYS, CountingProxy, ServedHashless
 
 pytestmark = [
     pytest.mark.postgres,
@@ -86,7 +86,12 @@ def served(
         "HASHLESS_CONCURRENCY": "16",  # two workers' pools stay well inside max_connections
         "HASHLESS_COOKIE_SECURE": "false",
         "HASHLESS_LOGIN_FAILURE_FLOOR_MS": "0",
-        "HASHLESS_COGNITO_RATE_FILE": str(folder / "quota.bin"),
+        # No local quota shaping: it would refuse part of a 50-login burst with 503 (its
+        # job, tested in tests/service/test_quota_shaping.py); here the locks are on trial.
+        "HASHLESS_COGNITO_RATE_AUTH": "0",
+        "HASHLESS_COGNITO_RATE_CREATE": "0",
+        "HASHLESS_COGNITO_RATE_RECOVERY": "0",
+        "HASHLESS_COGNITO_RATE_UPDATE": "0",
     }
     with ServedHashless(env, workers=WORKERS, cwd=folder) as server:
         yield server
