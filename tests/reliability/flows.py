@@ -335,7 +335,6 @@ _LOCKED_COGNITO_PASSWORD = (
     "cognito.AdminSetUserPassword",
     "db.commit",
 )
-_SESSIONS_ENDED = ("db.revoke_reset_tokens", "db.revoke_sessions")
 
 FLOWS = (
     Flow(
@@ -368,9 +367,9 @@ FLOWS = (
         "change password",
         _change_password,
         (
-            *_LOCKED_COGNITO_PASSWORD,
             "db.revoke_sessions",
             "db.revoke_reset_tokens",
+            *_LOCKED_COGNITO_PASSWORD,
             "db.audit:password.changed",
         ),
         decisive="cognito.AdminSetUserPassword",
@@ -380,8 +379,9 @@ FLOWS = (
         _reset(World.add_legacy),
         (
             "db.consume_reset_token",
+            "db.revoke_sessions",
             *_LOCKED_LEGACY_PASSWORD,
-            *_SESSIONS_ENDED,
+            "db.revoke_reset_tokens",
             "db.audit:password.reset",
         ),
         decisive="db.commit",
@@ -391,8 +391,9 @@ FLOWS = (
         _reset(World.add_migrated),
         (
             "db.consume_reset_token",
+            "db.revoke_sessions",
             *_LOCKED_COGNITO_PASSWORD,
-            *_SESSIONS_ENDED,
+            "db.revoke_reset_tokens",
             "db.audit:password.reset",
         ),
         decisive="cognito.AdminSetUserPassword",
@@ -419,11 +420,11 @@ FLOWS = (
         "delete (migrated customer)",
         _delete(World.add_migrated),
         (
+            "db.revoke_sessions",
             "db.lock",
             "db.mark_deleted",
             "db.commit",
             "cognito.AdminDeleteUser",
-            "db.revoke_sessions",
             "db.audit:customer.deleted",
         ),
         decisive="db.commit",
@@ -433,11 +434,11 @@ FLOWS = (
         "delete (legacy customer)",
         _delete(World.add_legacy),
         (
+            "db.revoke_sessions",
             "db.lock",
             "db.mark_deleted",
             "db.commit",
             "cognito.AdminDeleteUser",
-            "db.revoke_sessions",
             "db.audit:customer.deleted",
         ),
         decisive="db.commit",

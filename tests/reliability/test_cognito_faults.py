@@ -288,9 +288,20 @@ def test_an_outage_is_a_503_that_changes_nothing(
     assert (response.status_code, response.headers.get("retry-after")) == (503, retry_after)
     assert response.json()["type"] == "unavailable"
     assert rows(client, email) == before
-    assert proxy.total(flow.operation) - attempts_before == ATTEMPTS
+    assert proxy.total(flow.operation) - attempts_before == _attempts(flow, outage)
     proxy.clear()
     assert request().status_code == 200
+
+
+def _attempts(flow: Flow, outage: str) -> int:
+    """A password check is sent again only if Cognito surely did not judge it (throttled);
+    after a server error or a read timeout it may have, and one typo must count once."""
+    if flow.operation == "AdminInitiateAuth" and outage in (
+        "InternalErrorException",
+        "read timeout",
+    ):
+        return 1
+    return ATTEMPTS
 
 
 @pytest.mark.parametrize("flow", FLOWS, ids=_id)
@@ -387,12 +398,6 @@ def test_a_user_deleted_in_cognito_recovers_by_reset(
     assert login.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known gap (docs/reliability.md): botocore retries AdminInitiateAuth after a read "
-    "timeout, and Cognito may count each attempt's wrong password toward its lockout",
-)
 def test_a_wrong_password_answered_too_late_is_one_attempt(
     services: dict[str, TestClient], proxy: CountingProxy, cognito: CognitoCredentialStore
 ) -> None:

@@ -176,12 +176,6 @@ def test_the_document_has_a_row_for_every_step() -> None:
 _BY_NAME = {flow.name: flow for flow in FLOWS}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known gap (docs/reliability.md): the routes end other sessions only after the "
-    "password change committed, in a separate transaction",
-)
 @pytest.mark.parametrize(
     ("flow", "step"),
     [

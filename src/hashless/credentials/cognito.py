@@ -10,10 +10,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+)
 
 from hashless.credentials._errors import (
     Target,
@@ -35,7 +41,10 @@ from hashless.passwords import storable_reason
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
+    from mypy_boto3_cognito_idp.type_defs import (
+        AdminInitiateAuthResponseTypeDef,
+        AttributeTypeTypeDef,
+    )
 
 __all__ = ["CognitoCredentialStore", "secret_hash"]
 
@@ -57,6 +66,13 @@ _NOT_AUTHENTICATED = frozenset(
 # PasswordResetRequiredException; a user created but never given a password also
 # lands here). Any other challenge comes from pool settings hashless does not use.
 _ACCOUNT_STATE_CHALLENGES = frozenset({"NEW_PASSWORD_REQUIRED"})
+
+# Refused before any password was judged: safe to send again.
+_UNJUDGED_CODES = frozenset(
+    {"TooManyRequestsException", "LimitExceededException", "ThrottlingException"}
+)
+_RETRY_PAUSE = 0.05
+"""Seconds before the first resend of a password check; doubled, then tripled."""
 
 _POLICY_REJECTED = frozenset(
     {"InvalidPasswordException", "PasswordHistoryPolicyViolationException"}
@@ -96,8 +112,16 @@ class CognitoCredentialStore:
         user_pool_id: str,
         client_id: str,
         client_secret: str | None = None,
+        auth_client: CognitoIdentityProviderClient | None = None,
+        auth_attempts: int = 3,
     ) -> None:
         self._client = client
+        # botocore's retries would resend a password check after a read timeout, when
+        # Cognito may already have judged it: one typo would count several times toward
+        # its lockout. Given a client that makes one attempt, ``check`` retries only
+        # where Cognito surely did not judge the password (see ``_judge``).
+        self._auth_client = auth_client or client
+        self._auth_attempts = auth_attempts if auth_client is not None else 1
         self._user_pool_id = user_pool_id
         self._client_id = client_id
         # An empty setting means "no secret", not a secret of length zero.
@@ -136,12 +160,7 @@ class CognitoCredentialStore:
         response = self._call(
             "check",
             "AdminInitiateAuth",
-            lambda: self._client.admin_initiate_auth(
-                UserPoolId=self._user_pool_id,
-                ClientId=self._client_id,
-                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                AuthParameters=parameters,
-            ),
+            lambda: self._judge(parameters),
             secrets=(password, hashed),
             expected=lambda exc: (
                 error_code(exc) in _NOT_AUTHENTICATED or is_password_parameter_error(exc)
@@ -163,6 +182,29 @@ class CognitoCredentialStore:
                 "hashless uses the pool only as a password checker",
             )
         raise CredentialStoreUnavailable("check", "Cognito answered without a result")
+
+    def _judge(self, parameters: dict[str, str]) -> AdminInitiateAuthResponseTypeDef:
+        """``AdminInitiateAuth``, sent again only if Cognito surely did not judge it.
+
+        A connection that never opened, or a throttled request, reached no password
+        check; a read timeout may have, so it is never retried.
+        """
+        for attempt in range(1, self._auth_attempts + 1):
+            try:
+                return self._auth_client.admin_initiate_auth(
+                    UserPoolId=self._user_pool_id,
+                    ClientId=self._client_id,
+                    AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                    AuthParameters=parameters,
+                )
+            except (EndpointConnectionError, ConnectTimeoutError):
+                if attempt == self._auth_attempts:
+                    raise
+            except ClientError as exc:
+                if attempt == self._auth_attempts or error_code(exc) not in _UNJUDGED_CODES:
+                    raise
+            time.sleep(_RETRY_PAUSE * attempt)
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def create(self, username: str, email: str) -> bool:
         """Create the user with no usable password; False if the username is taken.

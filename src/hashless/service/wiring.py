@@ -51,11 +51,15 @@ APP_FACTORY = "hashless.service.wiring:create_app_from_environment"
 
 
 def cognito_client(
-    cognito: CognitoSettings, *, concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS
+    cognito: CognitoSettings,
+    *,
+    concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS,
+    max_attempts: int = 3,
 ) -> CognitoIdentityProviderClient:
     """The process's one Cognito client, its connection pool sized to ``concurrency``."""
     assert cognito.region
     return make_cognito_client(
+        max_attempts=max_attempts,
         region=cognito.region,
         endpoint_url=cognito.endpoint_url,
         access_key_id=cognito.access_key_id,
@@ -79,6 +83,8 @@ def cognito_store(
         user_pool_id=cognito.user_pool_id,
         client_id=cognito.client_id,
         client_secret=(cognito.client_secret.get_secret_value() if cognito.client_secret else None),
+        # Password checks make one attempt per send; the store resends only unjudged ones.
+        auth_client=cognito_client(cognito, concurrency=concurrency, max_attempts=1),
     )
 
 

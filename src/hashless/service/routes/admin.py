@@ -78,8 +78,9 @@ def update_customer(
 def delete_customer(customer_id: str, ctx: Context, origin: Origin) -> Deleted:
     """Delete the customer, its Cognito user and all its sessions."""
     _customer(ctx, customer_id)
-    ctx.engine.delete(customer_id)
+    # Sessions first: a delete cut short after its commit must leave none alive.
     ctx.db.sessions.revoke_all(customer_id)
+    ctx.engine.delete(customer_id)
     ctx.guard.audit("customer.deleted", "success", customer_id, origin, actor="admin")
     return Deleted(id=customer_id)
 

@@ -8,7 +8,13 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from hashless.emails import email_key
-from hashless.errors import InvalidCredentials, InvalidResetToken, ReauthenticationRequired
+from hashless.errors import (
+    CredentialStoreUnavailable,
+    InvalidCredentials,
+    InvalidResetToken,
+    PasswordRejected,
+    ReauthenticationRequired,
+)
 from hashless.identity import new_customer_id
 from hashless.passwords import validate_new_password
 from hashless.service.auth import (
@@ -106,9 +112,11 @@ def update_me(
         ctx.engine.change_email(customer_id, body.email)
         ctx.guard.audit("email.changed", "success", customer_id, origin)
     if body.password is not None:
-        ctx.engine.set_password(customer_id, body.password)
+        # Other sessions and reset tokens end first: a change cut short after it took
+        # effect must not leave them alive, and ending them needlessly costs a login.
         ended = ctx.db.sessions.revoke_all(customer_id, keep=current.session.id)
         ctx.db.reset_tokens.revoke_all(customer_id)
+        ctx.engine.set_password(customer_id, body.password)
         ctx.guard.audit(
             "password.changed",
             "success",
@@ -161,14 +169,17 @@ def reset_password(body: PasswordResetRequest, ctx: Context, origin: Origin) -> 
     if record is None or not ctx.db.reset_tokens.consume(body.token, record.customer_id):
         ctx.guard.audit("password.reset", "failure", record.customer_id if record else None, origin)
         raise InvalidResetToken()
+    # Sessions end before the password changes, so a reset cut short after it took
+    # effect leaves none alive (ASVS 7.4.3).
+    ended = ctx.db.sessions.revoke_all(record.customer_id)
     try:
         ctx.engine.set_password(record.customer_id, body.password)
-    except BaseException:
-        # Nothing changed: the customer may try again with the same token.
+    except (CredentialStoreUnavailable, PasswordRejected):
+        # The engine guarantees nothing changed: the customer may retry with this token.
+        # Any other failure may have come after the change, so the token stays spent.
         ctx.db.reset_tokens.give_back(body.token)
         raise
     ctx.db.reset_tokens.revoke_all(record.customer_id)
-    ended = ctx.db.sessions.revoke_all(record.customer_id)
     ctx.guard.audit(
         "password.reset",
         "success",
