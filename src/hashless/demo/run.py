@@ -78,7 +78,7 @@ class DemoInfo:
     {stats}
     {login}
     {stats}
-  API docs: {base}/docs
+  Dashboard: {base}/admin (sign in with the admin token)   API docs: {base}/docs
 """
 
 
