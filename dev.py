@@ -60,7 +60,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "hashless"), *rest])
     if command == "test":
         return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest])
-    ruff = subprocess.call([str(BIN / "ruff"), "check", "src", "tests", "dev.py"])
+    linted = ["src", "tests", "benchmarks", "examples", "dev.py"]
+    ruff = subprocess.call([str(BIN / "ruff"), "check", *linted])
     mypy = subprocess.call([str(BIN / "mypy")])
     return ruff or mypy
 

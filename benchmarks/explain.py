@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import FULL, fresh_postgres, migrated_email, prepare_database
 
 from hashless.emails import email_key
-from hashless.storage.models import Customer, CustomerSession, LoginThrottle
+from hashless.storage import customers, sessions, throttle
+from hashless.storage.models import Customer, CustomerSession
 from hashless.storage.records import live_accounts
 from hashless.storage.throttle import ThrottleRule
 from hashless.tokens import token_hash
@@ -39,18 +40,20 @@ def main() -> int:
     for i in range(0, 2000, 10):
         db.throttle.record_failure({f"account:{migrated_email(i)}": rule})
     email = email_key(migrated_email(1234))
+    # The repositories' own statements, built once at import, with this run's values.
     queries = {
-        "login: the customer by email (customers.find_by_email)": live_accounts().where(
-            Customer.email_key == email
+        "login: the customer by email (customers.find_by_email)": (
+            customers._BY_EMAIL_KEY.params(email_key=email)
+        ),
+        "login: throttle counters (throttle.state)": throttle._COUNTERS.params(
+            keys=[f"account:{email}", "ip:127.0.0.1"]
         ),
         "migration lock: the customer by id, FOR UPDATE (records.locked)": live_accounts()
         .where(Customer.id == "cus_m1234")
         .with_for_update(),
-        "session check: the session by token hash (sessions.resolve)": select(
-            CustomerSession
-        ).where(CustomerSession.token_hash == token_hash(tokens[7])),
-        "login: throttle counters (throttle.wait_for)": select(LoginThrottle.blocked_until).where(
-            LoginThrottle.key.in_([f"account:{email}", "ip:127.0.0.1"]),
+        "session check: the session and its customer by token hash "
+        "(sessions.resolve_with_customer)": sessions._SESSION_AND_CUSTOMER.params(
+            token_hash=token_hash(tokens[7])
         ),
         "session list: a customer's sessions (sessions.list)": select(CustomerSession)
         .where(CustomerSession.customer_id == "cus_m1234")
@@ -60,7 +63,10 @@ def main() -> int:
         connection.exec_driver_sql("ANALYZE")
         for title, query in queries.items():
             sql = str(
-                query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+                query.compile(
+                    dialect=postgresql.dialect(),
+                    compile_kwargs={"literal_binds": True, "render_postcompile": True},
+                )
             )
             plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}")
             print(f"-- {title}")

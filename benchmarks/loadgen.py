@@ -98,6 +98,10 @@ async def closed_loop(
     return outcome
 
 
+_KEEP_ALIVE = 4.0
+"""Seconds a connection may sit idle and be used again: uvicorn closes it after 5."""
+
+
 async def open_loop(
     host: str,
     port: int,
@@ -110,16 +114,24 @@ async def open_loop(
     """Requests sent at a fixed ``rate`` for ``duration`` seconds whatever the answers
     take (an offered load, as a flash sale offers it), over reused connections."""
     outcome = Outcome()
-    idle: list[_Connection] = []
+    idle: list[tuple[_Connection, float]] = []
     limit = asyncio.Semaphore(max_connections)
+
+    async def connection_for_next() -> _Connection:
+        while idle:
+            connection, last_used = idle.pop()
+            if time.perf_counter() - last_used < _KEEP_ALIVE:
+                return connection
+            connection.close()
+        return await _Connection.open(host, port)
 
     async def one(index: int) -> None:
         async with limit:
-            connection = idle.pop() if idle else await _Connection.open(host, port)
+            connection = await connection_for_next()
             started = time.perf_counter()
             status, headers, _ = await connection.exchange(make_request(index))
             outcome.add(status, time.perf_counter() - started, "retry-after" in headers)
-            idle.append(connection)
+            idle.append((connection, time.perf_counter()))
 
     tasks = []
     total = int(rate * duration)
@@ -131,6 +143,6 @@ async def open_loop(
         tasks.append(asyncio.create_task(one(index)))
     await asyncio.gather(*tasks)
     outcome.elapsed = time.perf_counter() - started
-    for connection in idle:
+    for connection, _ in idle:
         connection.close()
     return outcome

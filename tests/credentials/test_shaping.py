@@ -104,6 +104,32 @@ def test_a_short_wait_smooths_a_burst(tmp_path: Path, clock: FakeClock) -> None:
     assert store.count("check") == 20
 
 
+def test_a_prepaid_call_is_paid_once_and_an_unused_ticket_comes_back(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """pay_ahead takes the token; the call inside ``prepaid`` takes no other; a ticket no
+    call used is refunded, never above the bucket's capacity."""
+    store = _store_with_user()
+    buckets = _buckets(tmp_path, clock, {AUTH: 10.0})  # capacity 1
+    shaped = QuotaShapedStore(store, buckets, max_wait=0.0)
+
+    ticket = shaped.pay_ahead(AUTH, "check")
+    with shaped.prepaid(ticket):
+        shaped.check("cus_1", "correct horse")
+    assert ticket.used
+    with pytest.raises(CredentialStoreThrottled):
+        shaped.pay_ahead(AUTH, "check")
+
+    clock.now += 0.1  # the token is back
+    unused = shaped.pay_ahead(AUTH, "check")
+    with shaped.prepaid(unused):
+        pass
+    buckets.refund(AUTH)  # a stray refund cannot raise the bucket above capacity
+    assert buckets.reserve(AUTH, max_wait=0.0) == 0.0
+    assert buckets.reserve(AUTH, max_wait=0.0) is None
+    assert store.count("check") == 1
+
+
 def test_each_operation_draws_on_its_own_category(tmp_path: Path, clock: FakeClock) -> None:
     """Logins, creations, password sets and updates have separate budgets; 0 means no limit."""
     store = InMemoryCredentialStore()

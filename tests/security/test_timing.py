@@ -122,4 +122,6 @@ def test_without_the_floor_the_paths_are_told_apart(context: ServiceContext) -> 
     context.guard.floor = FailureFloor(0.0, ceiling=0.0)
     times = asyncio.run(_measure(context, samples=40))
     medians = {kind: statistics.median(samples) for kind, samples in times.items()}
-    assert medians["medusa-v2"] / medians["medusa-v1"] - 1 > 0.5
+    # Against an unknown email (the enumeration leak): a Medusa v1 check may queue
+    # behind Medusa v2 ones for a verification slot, which blurs v1 against v2.
+    assert medians["medusa-v2"] / medians["unknown"] - 1 > 0.5

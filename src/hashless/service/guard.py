@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import anyio
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from hashless.credentials.shaping import Prepaid, QuotaCategory, QuotaShapedStore
 from hashless.emails import email_key
@@ -127,7 +127,7 @@ class LoginGuard:
         rules = _rules(email, origin)
         with self._db.read() as reading:
             row = self._db.customers.find_by_email(email, within=reading)
-            counters = self._db.throttle.state(rules, within=reading)
+            counters = self._db.throttle.state(rules, within=reading.connection())
 
         def authenticate() -> CredentialRecord:
             nonlocal row
@@ -197,7 +197,7 @@ class LoginGuard:
 
     def _succeeded(
         self,
-        writing: Session,
+        writing: Connection,
         email: str,
         record: CredentialRecord,
         origin: RequestOrigin,
@@ -211,7 +211,7 @@ class LoginGuard:
         self.audit("login.succeeded", "success", record.customer_id, origin, within=writing)
 
     def _open(
-        self, writing: Session, customer: Customer, session: NewSession, origin: RequestOrigin
+        self, writing: Connection, customer: Customer, session: NewSession, origin: RequestOrigin
     ) -> SignedIn:
         if session.replaces:
             self._db.sessions.revoke_token(session.replaces, within=writing)
@@ -229,7 +229,7 @@ class LoginGuard:
         *,
         actor: str = "customer",
         detail: dict[str, str] | None = None,
-        within: Session | None = None,
+        within: Connection | None = None,
     ) -> None:
         self._db.audit.record(
             AuditEntry(

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +25,9 @@ __all__ = ["CredentialStats", "CustomerRepository", "LegacyCustomer"]
 def _registry() -> VerifierRegistry:
     return default_registry()
 
+
+_BY_EMAIL_KEY = live_accounts().where(Customer.email_key == bindparam("email_key"))
+"""Built once, so its cache key is too; read on every login."""
 
 PROFILE_FIELDS = frozenset({"first_name", "last_name", "phone", "billing_address", "metadata"})
 
@@ -125,9 +128,7 @@ class CustomerRepository:
         if within is None:
             with self._sessions() as session:
                 return self.find_by_email(email, within=session)
-        return within.scalars(
-            live_accounts().where(Customer.email_key == email_key(email))
-        ).one_or_none()
+        return within.scalars(_BY_EMAIL_KEY, {"email_key": email_key(email)}).one_or_none()
 
     def update_profile(self, customer_id: str, changes: dict[str, Any]) -> Customer | None:
         """Apply name, phone, address and metadata changes (never credentials)."""

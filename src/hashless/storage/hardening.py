@@ -165,6 +165,7 @@ def harden_hashes(
     workers = workers or os.cpu_count() or 1
     judge = _Judge(registry)
     wrapper = _wrapper(registry)
+    wrapper.check_cost(cost)  # before any row, dry run included
     summary = HardenSummary(dry_run=dry_run, cost=str(cost), workers=workers)
     started = time.perf_counter()
     c = _TABLE.c

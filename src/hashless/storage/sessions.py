@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from ulid import ULID
 
@@ -57,6 +57,20 @@ def _info(values: Sequence[Any]) -> SessionInfo:
     return SessionInfo(*values)
 
 
+_INSERT = insert(CustomerSession)
+"""A Core insert on the connection: through the ORM session it costs several times more."""
+_BY_TOKEN = CustomerSession.token_hash == bindparam("token_hash")
+# Built once: a statement object memoizes its cache key, which SQLAlchemy would
+# otherwise compute afresh on every session check.
+_SESSION = select(*_INFO_COLUMNS).where(_BY_TOKEN)
+_SESSION_AND_CUSTOMER = (
+    live_accounts()
+    .add_columns(*_INFO_COLUMNS)
+    .join(CustomerSession, CustomerSession.customer_id == Customer.id)
+    .where(_BY_TOKEN)
+)
+
+
 class SessionRepository:
     def __init__(
         self,
@@ -78,7 +92,7 @@ class SessionRepository:
         *,
         user_agent: str | None,
         ip: str | None,
-        within: Session | None = None,
+        within: Connection | None = None,
     ) -> tuple[str, SessionInfo]:
         """A fresh session after a password login; returns the token once, never again.
 
@@ -97,18 +111,17 @@ class SessionRepository:
             user_agent=(user_agent or "")[:512] or None,
             ip=ip,
         )
-        # A Core insert: the ORM's unit of work would cost more CPU than the statement.
-        statement = insert(CustomerSession).values(token_hash=token_hash(token), **asdict(info))
+        row = {"token_hash": token_hash(token), **asdict(info)}
         if within is None:
             with self._sessions.begin() as session:
-                session.execute(statement)
+                session.connection().execute(_INSERT, row)
         else:
-            within.execute(statement)
+            within.execute(_INSERT, row)
         return token, info
 
     def resolve(self, token: str) -> SessionInfo | None:
         """The live session for ``token``; expired ones are deleted on sight."""
-        row = self._live(select(*_INFO_COLUMNS), token)
+        row = self._live(_SESSION, token)
         return _info(row) if row is not None else None
 
     def resolve_with_customer(self, token: str) -> tuple[SessionInfo, Customer] | None:
@@ -116,26 +129,19 @@ class SessionRepository:
 
         None when either is gone: a session outliving its customer opens nothing.
         """
-        statement = (
-            live_accounts()
-            .add_columns(*_INFO_COLUMNS)
-            .join(CustomerSession, CustomerSession.customer_id == Customer.id)
-        )
-        row = self._live(statement, token)
+        row = self._live(_SESSION_AND_CUSTOMER, token)
         return (_info(row[1:]), row[0]) if row is not None else None
 
     def _live(self, statement: Select[Any], token: str) -> Row[Any] | None:
         """The row ``statement`` finds for ``token``'s session, if that session is live.
 
-        ``statement`` selects ``_INFO_COLUMNS`` last. The expiry delete and the
-        once-a-minute touch are transactions of their own: on SQLite a read that
-        turned into a write could not wait for the write lock.
+        ``statement`` selects ``_INFO_COLUMNS`` last and binds ``token_hash``. The
+        expiry delete and the once-a-minute touch are transactions of their own: on
+        SQLite a read that turned into a write could not wait for the write lock.
         """
         now = self._clock()
         with self._sessions() as session:
-            row = session.execute(
-                statement.where(CustomerSession.token_hash == token_hash(token))
-            ).one_or_none()
+            row = session.execute(statement, {"token_hash": token_hash(token)}).one_or_none()
         if row is None:
             return None
         info = _info(row[-len(_INFO_COLUMNS) :])
@@ -155,7 +161,7 @@ class SessionRepository:
         with self._sessions.begin() as session:
             session.execute(delete(CustomerSession).where(CustomerSession.id == session_id))
 
-    def revoke_token(self, token: str, *, within: Session) -> None:
+    def revoke_token(self, token: str, *, within: Connection) -> None:
         """End the session ``token`` opens, whoever's it is, in the transaction ``within``."""
         within.execute(
             delete(CustomerSession).where(CustomerSession.token_hash == token_hash(token))

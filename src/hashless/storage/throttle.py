@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import Connection, bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +39,12 @@ class ThrottleState:
     """The keys that have a failure counter."""
 
 
+_COUNTERS = select(LoginThrottle.key, LoginThrottle.blocked_until).where(
+    LoginThrottle.key.in_(bindparam("keys", expanding=True))
+)
+"""Built once, so its cache key is too; read on every login."""
+
+
 class LoginThrottleRepository:
     def __init__(
         self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = utcnow
@@ -50,17 +56,13 @@ class LoginThrottleRepository:
         """How long until a login for these keys may be tried again (zero: now)."""
         return self.state(keys).wait
 
-    def state(self, keys: Iterable[str], *, within: Session | None = None) -> ThrottleState:
+    def state(self, keys: Iterable[str], *, within: Connection | None = None) -> ThrottleState:
         """The wait and the existing counters for ``keys``, read in ``within`` if given."""
         if within is None:
             with self._sessions() as session:
-                return self.state(keys, within=session)
+                return self.state(keys, within=session.connection())
         now = self._clock()
-        rows = within.execute(
-            select(LoginThrottle.key, LoginThrottle.blocked_until).where(
-                LoginThrottle.key.in_(list(keys))
-            )
-        ).all()
+        rows = within.execute(_COUNTERS, {"keys": list(keys)}).all()
         wait = max(
             (until - now for _, until in rows if until is not None and until > now),
             default=timedelta(0),
@@ -68,21 +70,21 @@ class LoginThrottleRepository:
         return ThrottleState(wait, frozenset(key for key, _ in rows))
 
     def record_failure(
-        self, rules: dict[str, ThrottleRule], *, within: Session | None = None
+        self, rules: dict[str, ThrottleRule], *, within: Connection | None = None
     ) -> None:
         """Count one failure against each key, atomically across processes; in the
         transaction ``within`` if given."""
         if within is None:
             with self._sessions.begin() as session:
-                self.record_failure(rules, within=session)
+                self.record_failure(rules, within=session.connection())
             return
-        session = within
+        connection = within
         now = self._clock()
-        dialect = session.get_bind().dialect.name
+        dialect = connection.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         for key, rule in rules.items():
             stale = LoginThrottle.last_failure_at < now - rule.forget_after
-            failures = session.execute(
+            failures = connection.execute(
                 insert(LoginThrottle)
                 .values(key=key, failures=1, last_failure_at=now)
                 .on_conflict_do_update(
@@ -97,13 +99,13 @@ class LoginThrottleRepository:
             ).scalar_one()
             delay = rule.delay(failures)
             if delay:
-                session.execute(
+                connection.execute(
                     update(LoginThrottle)
                     .where(LoginThrottle.key == key)
                     .values(blocked_until=now + delay)
                 )
 
-    def forget(self, key: str, *, within: Session | None = None) -> None:
+    def forget(self, key: str, *, within: Connection | None = None) -> None:
         """A successful login clears the account's counter (never the address's).
 
         Most logins have no counter: callers that read ``state`` first call this only
@@ -111,6 +113,6 @@ class LoginThrottleRepository:
         """
         if within is None:
             with self._sessions.begin() as session:
-                self.forget(key, within=session)
+                self.forget(key, within=session.connection())
             return
         within.execute(delete(LoginThrottle).where(LoginThrottle.key == key))

@@ -1,0 +1,134 @@
+"""What one login or session check costs the database, and what a login writes together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, update
+
+from hashless.credentials.memory import InMemoryCredentialStore
+from hashless.service import ServiceContext
+from hashless.storage import Database
+from hashless.storage.models import Customer, utcnow
+
+CREDENTIALS = {"email": "ann@example.com", "password": "correct horse"}
+
+
+@pytest.fixture
+def ann(db: Database, store: InMemoryCredentialStore) -> str:
+    db.customers.insert_account("cus_ann", "ann@example.com")
+    store.create("cus_ann", "ann@example.com")
+    store.set_password("cus_ann", "correct horse")
+    return "cus_ann"
+
+
+class Traffic:
+    def __init__(self) -> None:
+        self.checkouts = 0
+        self.statements: list[str] = []
+
+
+@contextmanager
+def counted(db: Database) -> Iterator[Traffic]:
+    """Connections taken from the pool, and statements other than BEGIN, while inside."""
+    traffic = Traffic()
+
+    def checkout(*_: Any) -> None:
+        traffic.checkouts += 1
+
+    def execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            traffic.statements.append(statement.split()[0])
+
+    event.listen(db.engine.pool, "checkout", checkout)
+    event.listen(db.engine, "before_cursor_execute", execute)
+    try:
+        yield traffic
+    finally:
+        event.remove(db.engine.pool, "checkout", checkout)
+        event.remove(db.engine, "before_cursor_execute", execute)
+
+
+def test_a_login_reads_once_and_writes_once(client: TestClient, db: Database, ann: str) -> None:
+    """A migrated customer's login: one connection reads the row and the throttle
+    counters, one transaction writes the audit row and the session."""
+    with counted(db) as traffic:
+        assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+    assert traffic.checkouts == 2
+    assert sorted(traffic.statements) == ["INSERT", "INSERT", "SELECT", "SELECT"]
+
+
+def test_a_good_login_clears_the_failure_counter_it_found(
+    client: TestClient, db: Database, ann: str
+) -> None:
+    """After failures, a good login deletes the account's counter, in its one transaction."""
+    wrong = {**CREDENTIALS, "password": "wrong password"}
+    assert client.post("/store/auth", json=wrong).status_code == 401
+    assert db.throttle.state(["account:ann@example.com"]).counted
+
+    with counted(db) as traffic:
+        assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+    assert traffic.checkouts == 2
+    assert not db.throttle.state(["account:ann@example.com"]).counted
+
+
+def test_the_audit_row_and_the_session_commit_together(
+    client: TestClient, db: Database, ann: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A login whose session cannot be written leaves no 'login.succeeded' row either."""
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(db.sessions, "create", broken)
+    with pytest.raises(RuntimeError):
+        client.post("/store/auth", json=CREDENTIALS)
+    assert db.audit.search(event="login.succeeded")[1] == 0
+
+
+def test_a_login_ends_the_cookie_session_the_browser_held(client: TestClient, ann: str) -> None:
+    """Logging in again with a session cookie ends that session and opens a new one."""
+    assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+    (held,) = client.cookies.values()
+
+    assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+    (fresh,) = client.cookies.values()
+
+    assert fresh != held
+    old = client.get("/store/auth", headers={"authorization": f"Bearer {held}"})
+    assert old.status_code == 401
+    assert client.get("/store/auth").status_code == 200
+
+
+def test_a_bearer_login_leaves_the_cookie_session_alone(client: TestClient, ann: str) -> None:
+    """POST /store/auth/token opens a bearer session; the browser's cookie session lives on."""
+    assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+    assert client.post("/store/auth/token", json=CREDENTIALS).status_code == 200
+    assert client.get("/store/auth").status_code == 200
+
+
+def test_a_session_check_is_one_query(client: TestClient, db: Database, ann: str) -> None:
+    """GET /store/auth and GET /store/customers/me: the session and its customer in one
+    SELECT on one connection (no touch within the minute)."""
+    assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+    for path in ("/store/auth", "/store/customers/me"):
+        with counted(db) as traffic:
+            response = client.get(path)
+        assert response.status_code == 200
+        assert response.json()["customer"]["id"] == ann
+        assert (traffic.checkouts, traffic.statements) == (1, ["SELECT"])
+
+
+def test_a_session_outliving_its_customer_opens_nothing(
+    client: TestClient, context: ServiceContext, ann: str
+) -> None:
+    """A deleted customer's session, if one were left, answers 401 rather than a profile."""
+    assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+    with context.db.transaction() as writing:
+        writing.execute(update(Customer).where(Customer.id == ann).values(deleted_at=utcnow()))
+    assert client.get("/store/auth").status_code == 401
+    assert client.get("/store/customers/me").status_code == 401
