@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hashless.demo.emulator import running_emulator
 from hashless.identity import new_customer_id
 from hashless.storage import Database, LegacyCustomer
 from hashless.storage.models import Base
@@ -108,3 +109,10 @@ def add_legacy(db: Database) -> Callable[[str, str], str]:
         return customer_id
 
     return add
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """One in-process moto server for the session; each test provisions its own pool."""
+    with running_emulator() as endpoint:
+        yield endpoint

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 from hashless.credentials.client import make_cognito_client
@@ -21,18 +20,6 @@ def _closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """One in-process moto server for the session; each test provisions its own pool."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture

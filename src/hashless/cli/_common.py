@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 
 from hashless.errors import ConfigurationError, HashlessError
 
-__all__ = ["friendly_errors"]
+__all__ = ["Summary", "finish", "friendly_errors"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,3 +32,19 @@ def friendly_errors(command: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+class Summary(Protocol):
+    def to_json(self) -> Any: ...
+
+    def render(self) -> str: ...
+
+
+def finish(summary: Summary, *, as_json: bool, failed: bool) -> None:
+    """Print a command's summary as text or JSON; exit 1 when some of its work failed."""
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), indent=2))
+    else:
+        click.echo(summary.render(), nl=False)
+    if failed:
+        sys.exit(1)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import TYPE_CHECKING, cast
 
 import click
 
-from hashless.cli._common import friendly_errors
+from hashless.cli._common import finish, friendly_errors
 from hashless.cli._progress import progress_bar
 from hashless.logs import configure_logging
 
@@ -82,9 +80,4 @@ def import_(
             )
     finally:
         db.engine.dispose()
-    if as_json:
-        click.echo(json.dumps(summary.to_json(), indent=2))
-    else:
-        click.echo(summary.render(), nl=False)
-    if summary.rejected_rows:
-        sys.exit(1)
+    finish(summary, as_json=as_json, failed=bool(summary.rejected_rows))
