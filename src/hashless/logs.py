@@ -66,3 +66,5 @@ def configure_logging(
     # botocore logs whole request and response bodies at DEBUG: passwords, tokens.
     silence_botocore_wire_logging()
     logging.getLogger("botocore").setLevel(max(level, logging.INFO))
+    # Alembic announces each of its plugins at INFO on every start: noise, not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(level, logging.WARNING))
