@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from hashless.errors import ConfigurationError
+from hashless.errors import ConfigurationError, MalformedHash
 
 __all__ = ["DEFAULT_CEILINGS", "MIB", "Ceilings", "scrypt_memory"]
 
@@ -58,6 +58,23 @@ class Ceilings:
 
 
 DEFAULT_CEILINGS = Ceilings()
+
+
+def check_scrypt(format_name: str, ceilings: Ceilings, *, n: int, r: int, p: int) -> None:
+    """Raise ``MalformedHash`` for scrypt parameters beyond ``ceilings``, before any hashing."""
+    if not 2 <= n <= 2**ceilings.scrypt_max_log_n:
+        raise MalformedHash(format_name, f"scrypt N outside 2..2**{ceilings.scrypt_max_log_n}")
+    if not 1 <= r <= ceilings.scrypt_max_r:
+        raise MalformedHash(format_name, f"scrypt r {r} outside 1..{ceilings.scrypt_max_r}")
+    if not 1 <= p <= ceilings.scrypt_max_p:
+        raise MalformedHash(format_name, f"scrypt p {p} outside 1..{ceilings.scrypt_max_p}")
+    memory = scrypt_memory(n, r, p)
+    if memory > ceilings.max_memory_bytes:
+        raise MalformedHash(
+            format_name,
+            f"scrypt needs {memory // 2**20} MiB, above the ceiling "
+            f"{ceilings.max_memory_bytes // 2**20} MiB",
+        )
 
 
 def scrypt_memory(n: int, r: int, p: int) -> int:

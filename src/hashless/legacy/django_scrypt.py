@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from hashless.errors import MalformedHash
 from hashless.legacy._text import decimal, utf8
-from hashless.legacy.ceilings import DEFAULT_CEILINGS, Ceilings, scrypt_memory
+from hashless.legacy.ceilings import DEFAULT_CEILINGS, Ceilings, check_scrypt
 from hashless.legacy.strength import scrypt_below_floor
 
 __all__ = ["DjangoScryptVerifier"]
@@ -48,20 +48,7 @@ class DjangoScryptVerifier:
         return _Params(n, salt, r, p)
 
     def _check_bounds(self, params: _Params) -> None:
-        c = self._ceilings
-        if params.n > 2**c.scrypt_max_log_n:
-            raise MalformedHash(self.name, f"scrypt N above the ceiling 2**{c.scrypt_max_log_n}")
-        if not 1 <= params.r <= c.scrypt_max_r:
-            raise MalformedHash(self.name, f"scrypt r {params.r} outside 1..{c.scrypt_max_r}")
-        if not 1 <= params.p <= c.scrypt_max_p:
-            raise MalformedHash(self.name, f"scrypt p {params.p} outside 1..{c.scrypt_max_p}")
-        memory = scrypt_memory(params.n, params.r, params.p)
-        if memory > c.max_memory_bytes:
-            raise MalformedHash(
-                self.name,
-                f"scrypt needs {memory // 2**20} MiB, above the ceiling "
-                f"{c.max_memory_bytes // 2**20} MiB",
-            )
+        check_scrypt(self.name, self._ceilings, n=params.n, r=params.r, p=params.p)
 
     def verify(self, password: str, encoded: str) -> bool:
         params = self._parse(encoded)

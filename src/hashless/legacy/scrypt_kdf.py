@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from hashless.errors import MalformedHash
 from hashless.legacy._text import utf8
-from hashless.legacy.ceilings import DEFAULT_CEILINGS, Ceilings, scrypt_memory
+from hashless.legacy.ceilings import DEFAULT_CEILINGS, Ceilings, check_scrypt
 from hashless.legacy.hardenable import InnerParts
 from hashless.legacy.strength import scrypt_below_floor
 
@@ -98,22 +98,7 @@ class ScryptKdfVerifier:
         return header
 
     def _check_bounds(self, header: _Header) -> None:
-        c = self._ceilings
-        if not 1 <= header.log_n <= c.scrypt_max_log_n:
-            raise MalformedHash(
-                self.name, f"scrypt logN {header.log_n} outside 1..{c.scrypt_max_log_n}"
-            )
-        if not 1 <= header.r <= c.scrypt_max_r:
-            raise MalformedHash(self.name, f"scrypt r {header.r} outside 1..{c.scrypt_max_r}")
-        if not 1 <= header.p <= c.scrypt_max_p:
-            raise MalformedHash(self.name, f"scrypt p {header.p} outside 1..{c.scrypt_max_p}")
-        memory = scrypt_memory(2**header.log_n, header.r, header.p)
-        if memory > c.max_memory_bytes:
-            raise MalformedHash(
-                self.name,
-                f"scrypt needs {memory // 2**20} MiB, above the ceiling "
-                f"{c.max_memory_bytes // 2**20} MiB",
-            )
+        check_scrypt(self.name, self._ceilings, n=2**header.log_n, r=header.r, p=header.p)
 
     def verify(self, password: str, encoded: str) -> bool:
         header = self._parse(encoded)
