@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         default=None, validation_alias=_env("HASHLESS_ADMIN_TOKEN")
     )
+    store_cors: str | None = Field(default=None, validation_alias=_env("HASHLESS_STORE_CORS"))
+    """Origins whose pages may use the store API with cookies, in Medusa's ``store_cors``
+    format: comma-separated origins, or ``/regex/`` entries."""
     allow_email_lookup: bool = Field(
         default=False, validation_alias=_env("HASHLESS_ALLOW_EMAIL_LOOKUP")
     )

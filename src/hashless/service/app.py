@@ -9,6 +9,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 
 from hashless import __version__
+from hashless.service.browser import BrowserRules
 from hashless.service.context import ServiceContext
 from hashless.service.errors import install_error_handlers
 from hashless.service.metrics import LoginMetricsMiddleware
@@ -37,6 +38,11 @@ def create_app(context: ServiceContext) -> FastAPI:
         lifespan=lifespan,
         # Refused before parsing: no customer or auth body comes near this size.
         max_body_size=MAX_BODY_BYTES,
+    )
+    app.add_middleware(
+        BrowserRules,
+        allowlist=context.store_cors,
+        cookies=(context.cookie_name, context.admin_cookie_name),
     )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(LoginMetricsMiddleware, metrics=context.metrics)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from hashless.credentials.shaping import QuotaShapedStore
 from hashless.legacy import VerifierRegistry, default_registry
 from hashless.migration import MigrationEngine
+from hashless.service.browser import OriginAllowlist
 from hashless.service.guard import LoginGuard
 from hashless.service.metrics import ServiceMetrics
 from hashless.service.reset_delivery import ResetDelivery
@@ -32,6 +33,8 @@ class ServiceContext:
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     verifiers: VerifierRegistry = field(default_factory=default_registry)
     """The legacy formats the engine knows; the dashboard judges hash strength with them."""
+    store_cors: OriginAllowlist = field(default_factory=OriginAllowlist)
+    """Origins other than this host's whose pages may use the store API with cookies."""
     quota: QuotaShapedStore | None = None
     """The shaper inside the engine's store, if any: logins pay for their Cognito call
     before any other work, so the excess is refused before it queues."""
@@ -51,3 +54,7 @@ class ServiceContext:
         # The __Host- prefix pins the cookie to this host and path; browsers accept it
         # only with Secure, so plain-HTTP development uses the bare name.
         return "__Host-hashless_sid" if self.cookie_secure else "hashless_sid"
+
+    @property
+    def admin_cookie_name(self) -> str:
+        return "__Host-hashless_admin" if self.cookie_secure else "hashless_admin"

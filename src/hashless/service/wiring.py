@@ -23,6 +23,7 @@ from hashless.legacy import default_registry
 from hashless.logs import configure_logging
 from hashless.migration import MigrationEngine, MigrationEvent
 from hashless.service.app import create_app
+from hashless.service.browser import OriginAllowlist
 from hashless.service.context import ServiceContext
 from hashless.service.guard import migration_auditor
 from hashless.service.metrics import MeteredCredentialStore, ServiceMetrics
@@ -179,6 +180,7 @@ def build_context(
         reset_delivery=reset_delivery or reset_delivery_for(settings),
         admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
         allow_email_lookup=settings.allow_email_lookup,
+        store_cors=OriginAllowlist.parse(settings.store_cors),
         cookie_secure=settings.cookie_secure
         if settings.cookie_secure is not None
         else cookie_secure,

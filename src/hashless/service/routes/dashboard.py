@@ -51,11 +51,6 @@ _SIGN_IN_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=15))
 HISTORY_DAYS = 30
 
 
-def _cookie_name(ctx: ServiceContext) -> str:
-    # The __Host- prefix needs Secure; plain-HTTP development uses the bare name.
-    return "__Host-hashless_admin" if ctx.cookie_secure else "hashless_admin"
-
-
 def _page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
     html = _templates.get_template(template).render(**values)
     return HTMLResponse(html, status_code=status, headers=_HEADERS)
@@ -64,7 +59,7 @@ def _page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
 def _signed_in(request: Request, ctx: ServiceContext) -> bool:
     if ctx.admin_token is None:
         return False
-    return AdminSessions(ctx.admin_token).valid(request.cookies.get(_cookie_name(ctx)))
+    return AdminSessions(ctx.admin_token).valid(request.cookies.get(ctx.admin_cookie_name))
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -119,7 +114,7 @@ async def sign_in(request: Request, ctx: Context) -> Response:
     response = RedirectResponse("/admin", status_code=303, headers=_HEADERS)
     sessions = AdminSessions(ctx.admin_token)
     response.set_cookie(
-        _cookie_name(ctx),
+        ctx.admin_cookie_name,
         sessions.issue(),
         max_age=int(sessions.lifetime.total_seconds()),
         path="/",
@@ -134,6 +129,6 @@ async def sign_in(request: Request, ctx: Context) -> Response:
 def sign_out(ctx: Context) -> Response:
     response = RedirectResponse("/admin", status_code=303, headers=_HEADERS)
     response.delete_cookie(
-        _cookie_name(ctx), path="/", secure=ctx.cookie_secure, httponly=True, samesite="strict"
+        ctx.admin_cookie_name, path="/", secure=ctx.cookie_secure, httponly=True, samesite="strict"
     )
     return response

@@ -1,0 +1,220 @@
+"""Every request that is not hashless' own, passed to the Medusa v1 server behind it.
+
+The storefront talks to one origin: hashless answers the credential routes and hands
+everything else to Medusa as it came (method, path, query string, headers, streamed
+body) and the answer back as Medusa gave it (status, headers, cookies, streamed
+body). What changes on the way is who the request speaks for:
+
+- a hashless session (the session cookie, or a bearer token that is one) goes to
+  Medusa as a freshly minted one-minute Medusa JWT for that customer
+  (:mod:`hashless.platforms.medusa_v1.tokens`), so carts and orders belong to the
+  customer, and ending the session ends Medusa's access with the next request;
+- nothing Medusa would accept on its own is passed: no ``Authorization`` but the
+  minted one (a 30-day JWT Medusa issued, or any token that is no live hashless
+  session), no ``x-medusa-access-token``, no ``connect.sid`` session cookie, and
+  none of hashless' own cookies (Medusa has no use for them, and a log there
+  should not hold them). Medusa's ``connect.sid`` is not handed to the browser
+  either: it could never come back through here;
+- CORS is hashless' (``HASHLESS_STORE_CORS``, :mod:`hashless.service.browser`), so
+  Medusa's ``Access-Control-*`` headers are dropped rather than doubled.
+
+This is a raw ASGI app over one pooled ``httpx.AsyncClient`` per process: no request
+parsing, no dependency injection, one database read (the session) when the request
+carries a session token and none otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Collection
+
+import anyio.to_thread
+import httpx
+from starlette.responses import JSONResponse
+from starlette.types import Message, Receive, Scope, Send
+
+from hashless.platforms.medusa_v1.tokens import mint_store_token
+
+__all__ = ["MEDUSA_SESSION_COOKIE", "MedusaPassThrough"]
+
+log = logging.getLogger("hashless.medusa")
+
+MEDUSA_SESSION_COOKIE = "connect.sid"
+"""express-session's cookie: Medusa's ``store-session`` strategy honours it."""
+
+_HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+"""RFC 9110 section 7.6.1: headers about one connection, never forwarded."""
+_NOT_FORWARDED = _HOP_BY_HOP | {b"host", b"authorization", b"x-medusa-access-token", b"cookie"}
+_NOT_RETURNED = _HOP_BY_HOP | {b"set-cookie"}
+
+CustomerForToken = Callable[[str], str | None]
+"""The customer id of the live hashless session a token opens, or None (blocking I/O)."""
+
+
+class MedusaPassThrough:
+    """An ASGI app that forwards each request to ``medusa_url``."""
+
+    def __init__(
+        self,
+        medusa_url: str,
+        jwt_secret: str,
+        customer_for: CustomerForToken,
+        *,
+        session_cookie: str,
+        own_cookies: Collection[str] = (),
+        connections: int = 64,
+        timeout: httpx.Timeout | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._base = medusa_url.rstrip("/")
+        self._secret = jwt_secret
+        self._customer_for = customer_for
+        self._session_cookie = session_cookie
+        self._dropped_cookies = frozenset({session_cookie, MEDUSA_SESSION_COOKIE, *own_cookies})
+        # Created here, not per request: the pool keeps connections to Medusa open.
+        # A connection comes up in milliseconds on a healthy backend; a read may wait
+        # on a slow payment provider during checkout.
+        self._client = httpx.AsyncClient(
+            timeout=timeout or httpx.Timeout(60.0, connect=5.0, pool=10.0),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            follow_redirects=False,
+            trust_env=False,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers, token = self._forwarded_headers(scope["headers"])
+        if token is not None:
+            customer_id = await anyio.to_thread.run_sync(self._customer_for, token)
+            if customer_id is not None:
+                minted = mint_store_token(customer_id, self._secret)
+                headers.append((b"authorization", b"Bearer " + minted.encode()))
+        target = self._base + scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+        if scope["query_string"]:
+            target += "?" + scope["query_string"].decode("latin-1")
+        request = httpx.Request(
+            scope["method"], target, headers=headers, content=await _body(headers, receive)
+        )
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.TimeoutException:
+            log.warning("Medusa did not answer %s %s in time", scope["method"], scope["path"])
+            await _unavailable(504, "The store backend did not answer in time", scope, send)
+            return
+        except httpx.TransportError as exc:
+            log.warning("Medusa unreachable for %s %s: %s", scope["method"], scope["path"], exc)
+            await _unavailable(502, "The store backend is unreachable", scope, send)
+            return
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status_code,
+                    "headers": self._returned_headers(response.headers.raw),
+                }
+            )
+            async for chunk in response.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            await response.aclose()
+
+    def _forwarded_headers(
+        self, raw: list[tuple[bytes, bytes]]
+    ) -> tuple[list[tuple[bytes, bytes]], str | None]:
+        """The request's headers as Medusa gets them, and the session token presented."""
+        connection_named = {
+            name.strip().lower().encode()
+            for value in (v for k, v in raw if k == b"connection")
+            for name in value.decode("latin-1").split(",")
+        }
+        kept: list[tuple[bytes, bytes]] = []
+        bearer: str | None = None
+        cookie_token: str | None = None
+        cookies: list[str] = []
+        for name, value in raw:
+            if name == b"authorization":
+                scheme, _, credentials = value.decode("latin-1").partition(" ")
+                if scheme.lower() == "bearer" and credentials.strip():
+                    bearer = credentials.strip()
+            elif name == b"cookie":
+                for pair in value.decode("latin-1").split(";"):
+                    key, _, cookie_value = pair.strip().partition("=")
+                    if key == self._session_cookie:
+                        cookie_token = cookie_value
+                    elif key and key not in self._dropped_cookies:
+                        cookies.append(pair.strip())
+            elif name not in _NOT_FORWARDED and name not in connection_named:
+                kept.append((name, value))
+        if cookies:
+            kept.append((b"cookie", "; ".join(cookies).encode("latin-1")))
+        # As on hashless' own routes: an explicit bearer token speaks for the request.
+        return kept, bearer or cookie_token or None
+
+    def _returned_headers(self, raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        kept = []
+        for name, value in raw:
+            lower = name.lower()
+            if lower.startswith(b"access-control-"):
+                continue
+            if lower in _NOT_RETURNED:
+                if lower == b"set-cookie" and not value.startswith(b"connect.sid="):
+                    kept.append((lower, value))
+                continue
+            kept.append((lower, value))
+        return kept
+
+
+async def _body(
+    headers: list[tuple[bytes, bytes]], receive: Receive
+) -> bytes | AsyncIterator[bytes]:
+    """The request body: read at once when it came in one message (most store requests),
+    else streamed to Medusa as it arrives."""
+    first = await receive()
+    chunk: bytes = first.get("body", b"")
+    if first["type"] != "http.request" or not first.get("more_body", False):
+        return chunk
+
+    async def rest() -> AsyncIterator[bytes]:
+        if chunk:
+            yield chunk
+        while True:
+            message: Message = await receive()
+            if message["type"] != "http.request":
+                raise ClientGone
+            if message.get("body"):
+                yield message["body"]
+            if not message.get("more_body", False):
+                return
+
+    # With the client's Content-Length among the headers httpx sends that length;
+    # without it, chunked, as the client did.
+    return rest()
+
+
+class ClientGone(Exception):
+    """The client went away before its request body was complete."""
+
+
+async def _unavailable(status: int, message: str, scope: Scope, send: Send) -> None:
+    response = JSONResponse({"type": "unknown_error", "message": message}, status_code=status)
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}

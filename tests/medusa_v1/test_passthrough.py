@@ -1,0 +1,261 @@
+"""The pass-through to Medusa, against a stand-in Medusa (httpx's mock transport).
+
+The real Medusa v1.20.11 server is driven in ``test_real_medusa.py``; these pin what
+happens to each header, cookie and body on the way, and which credentials Medusa sees.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from hashless.platforms.medusa_v1.front import medusa_front
+from hashless.platforms.medusa_v1.tokens import mint_store_token
+from hashless.service import ServiceContext, create_app
+from hashless.service.browser import OriginAllowlist
+
+SECRET = "medusa-jwt-secret-for-the-pass-through-tests"
+SHOP = "https://shop.example"
+COOKIE = "hashless_sid"  # the test context runs with cookie_secure=False
+
+
+class _Streamed(httpx.AsyncByteStream):
+    """A response body arriving in pieces, as from a real server."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+
+@dataclass
+class FakeMedusa:
+    """Records what reaches Medusa and answers like a Medusa store route."""
+
+    seen: list[httpx.Request] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
+    down: bool = False
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        self.bodies.append(await request.aread())
+        self.seen.append(request)
+        return httpx.Response(
+            201,
+            headers=[
+                ("content-type", "application/json"),
+                ("x-medusa-thing", "kept"),
+                ("set-cookie", "connect.sid=s%3Aabc.def; Path=/; HttpOnly"),
+                ("set-cookie", "shop_pref=1; Path=/"),
+                ("access-control-allow-origin", "https://medusa-allowed.example"),
+                ("access-control-allow-credentials", "true"),
+                ("connection", "keep-alive"),
+                ("keep-alive", "timeout=5"),
+            ],
+            stream=_Streamed([b'{"cart": ', b'{"id": "cart_1"}}']),
+        )
+
+    @property
+    def last(self) -> httpx.Request:
+        return self.seen[-1]
+
+    def claims(self) -> dict[str, object] | None:
+        """The Medusa JWT the last request carried, verified as Medusa would, or None."""
+        authorization = self.last.headers.get("authorization")
+        if authorization is None:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        assert scheme == "Bearer"
+        claims: dict[str, object] = jwt.decode(token, SECRET, algorithms=["HS256"])
+        return claims
+
+
+@pytest.fixture
+def medusa() -> FakeMedusa:
+    return FakeMedusa()
+
+
+@pytest.fixture
+def front(context: ServiceContext, medusa: FakeMedusa) -> Iterator[TestClient]:
+    context.store_cors = OriginAllowlist.parse(SHOP)
+    app = medusa_front(
+        create_app(context),
+        context,
+        medusa_url="http://medusa.internal:9000/",
+        jwt_secret=SECRET,
+        transport=httpx.MockTransport(medusa),
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+def _register(client: TestClient, email: str = "ann@example.com") -> str:
+    response = client.post("/store/customers", json={"email": email, "password": "ann password"})
+    assert response.status_code == 200, response.text
+    customer_id: str = response.json()["customer"]["id"]
+    return customer_id
+
+
+def test_an_anonymous_request_reaches_medusa_unchanged(
+    front: TestClient, medusa: FakeMedusa
+) -> None:
+    """Method, path, query string, body and ordinary headers reach Medusa as sent; the
+    answer's status, body, headers and cookies come back, minus Medusa's session cookie,
+    its CORS headers and hop-by-hop headers."""
+    response = front.post(
+        "/store/carts/cart_1/line-items?expand=items%2Cregion&x=a+b",
+        content=b'{"variant_id": "variant_1", "quantity": 2}',
+        headers={
+            "content-type": "application/json",
+            "x-publishable-api-key": "pk_123",
+            "connection": "keep-alive, x-hop",
+            "x-hop": "gone",
+        },
+    )
+    assert response.status_code == 201
+    assert response.json() == {"cart": {"id": "cart_1"}}
+    assert response.headers["x-medusa-thing"] == "kept"
+    assert response.headers.get_list("set-cookie") == ["shop_pref=1; Path=/"]
+    assert "access-control-allow-origin" not in response.headers
+    assert "keep-alive" not in response.headers
+    sent = medusa.last
+    assert sent.method == "POST"
+    assert str(sent.url) == (
+        "http://medusa.internal:9000/store/carts/cart_1/line-items?expand=items%2Cregion&x=a+b"
+    )
+    assert medusa.bodies[-1] == b'{"variant_id": "variant_1", "quantity": 2}'
+    assert sent.headers["x-publishable-api-key"] == "pk_123"
+    assert sent.headers["content-type"] == "application/json"
+    assert "x-hop" not in sent.headers
+    assert sent.headers["host"] == "medusa.internal:9000"
+    assert medusa.claims() is None
+
+
+def test_a_hashless_session_reaches_medusa_as_a_minted_one_minute_jwt(
+    front: TestClient, medusa: FakeMedusa
+) -> None:
+    """With the session cookie, Medusa sees ``Bearer <JWT>`` for that customer, signed with
+    its secret, domain ``store``, expiring a minute after it was made; neither hashless'
+    cookie nor a ``connect.sid`` the browser still holds travels on; other cookies do."""
+    customer_id = _register(front)
+    front.cookies.set("connect.sid", "s%3Aplanted.sig")
+    front.cookies.set("shop_pref", "1")
+    front.get("/store/carts/cart_1")
+    claims = medusa.claims()
+    assert claims is not None
+    assert claims["customer_id"] == customer_id and claims["domain"] == "store"
+    assert claims["exp"] == claims["iat"] + 60  # type: ignore[operator]
+    assert abs(int(claims["iat"]) - time.time()) < 5  # type: ignore[call-overload]
+    assert medusa.last.headers["cookie"] == "shop_pref=1"
+
+
+def test_a_hashless_bearer_token_is_minted_too(front: TestClient, medusa: FakeMedusa) -> None:
+    """A bearer token from ``POST /store/auth/token`` stands for its customer at Medusa."""
+    customer_id = _register(front)
+    token = front.post(
+        "/store/auth/token", json={"email": "ann@example.com", "password": "ann password"}
+    ).json()["access_token"]
+    front.cookies.clear()
+    front.get("/store/customers/me/orders", headers={"authorization": f"Bearer {token}"})
+    claims = medusa.claims()
+    assert claims is not None and claims["customer_id"] == customer_id
+
+
+def test_credentials_medusa_would_honour_on_its_own_are_not_passed(
+    front: TestClient, medusa: FakeMedusa
+) -> None:
+    """A Medusa-issued 30-day JWT, an admin API token or a Medusa session cookie sent to
+    hashless reach Medusa as nothing: the request is anonymous there."""
+    medusa_jwt = mint_store_token("cus_someone", SECRET, lifetime=30 * 24 * 3600)
+    front.get(
+        "/store/customers/me/orders",
+        headers={
+            "authorization": f"Bearer {medusa_jwt}",
+            "x-medusa-access-token": "admin-api-token",
+            "cookie": "connect.sid=s%3Asid.sig",
+        },
+    )
+    sent = medusa.last
+    assert "authorization" not in sent.headers
+    assert "x-medusa-access-token" not in sent.headers
+    assert "cookie" not in sent.headers
+
+
+@pytest.mark.parametrize("how", ["logout", "everywhere"])
+def test_ending_the_hashless_session_ends_medusa_access_at_once(
+    front: TestClient, medusa: FakeMedusa, how: str
+) -> None:
+    """The next passed request after a logout (or "sign out everywhere") carries no
+    Medusa credential, though the browser still sends the old cookie."""
+    _register(front)
+    cookie = front.cookies[COOKIE]
+    front.get("/store/carts/cart_1")
+    assert medusa.claims() is not None
+    ended = front.delete("/store/auth" if how == "logout" else "/store/auth/sessions")
+    assert ended.status_code == 200
+    front.get("/store/carts/cart_1", headers={"cookie": f"{COOKIE}={cookie}"})
+    assert medusa.claims() is None
+
+
+def test_bodies_beyond_hashless_own_limit_stream_through(
+    front: TestClient, medusa: FakeMedusa
+) -> None:
+    """hashless' 64 KB body limit guards its own routes; a passed body of 1 MB, sent in
+    chunks without a length, arrives whole."""
+    payload = bytes(range(256)) * 4096
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(payload), 65536):
+            yield payload[start : start + 65536]
+
+    response = front.post("/store/uploads", content=chunks())
+    assert response.status_code == 201
+    assert medusa.bodies[-1] == payload
+
+
+def test_hashless_routes_are_not_passed(front: TestClient, medusa: FakeMedusa) -> None:
+    """Credential routes and /health are answered by hashless; Medusa sees none of them."""
+    _register(front)
+    assert front.post("/store/auth", json={"email": "x@example.com", "password": "p"}).status_code
+    assert front.get("/health").json() == {"status": "ok"}
+    assert medusa.seen == []
+
+
+def test_cors_and_the_origin_check_hold_for_passed_requests(
+    front: TestClient, medusa: FakeMedusa
+) -> None:
+    """A passed answer to the allowed shop carries hashless' CORS headers (not Medusa's); a
+    preflight is answered without Medusa; a cookie-authenticated change from a foreign
+    page is refused before it reaches Medusa."""
+    _register(front)
+    allowed = front.get("/store/products", headers={"origin": SHOP})
+    assert allowed.headers["access-control-allow-origin"] == SHOP
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    preflight = front.options(
+        "/store/carts", headers={"origin": SHOP, "access-control-request-method": "POST"}
+    )
+    assert preflight.status_code == 200
+    assert len(medusa.seen) == 1
+    refused = front.post("/store/carts", json={}, headers={"origin": "https://evil.example"})
+    assert refused.status_code == 403
+    assert len(medusa.seen) == 1
+
+
+def test_an_unreachable_medusa_is_a_502(front: TestClient, medusa: FakeMedusa) -> None:
+    """Medusa down: a Medusa-shaped 502 naming no internals."""
+    medusa.down = True
+    response = front.get("/store/products")
+    assert response.status_code == 502
+    assert response.json() == {
+        "type": "unknown_error",
+        "message": "The store backend is unreachable",
+    }
