@@ -259,3 +259,29 @@ def test_an_unreachable_medusa_is_a_502(front: TestClient, medusa: FakeMedusa) -
         "type": "unknown_error",
         "message": "The store backend is unreachable",
     }
+
+
+def test_a_proxy_in_front_of_both_asks_for_the_medusa_credential(
+    front: TestClient, medusa: FakeMedusa
+) -> None:
+    """``/hashless/medusa-auth`` (nginx ``auth_request``): 204 with the minted bearer for a
+    live session, 204 without it for none (or a Medusa-issued token), 403 for a forged
+    cookie-authenticated change; Medusa is never asked."""
+    customer_id = _register(front)
+    answer = front.post("/hashless/medusa-auth")
+    assert answer.status_code == 204
+    scheme, _, token = answer.headers["x-medusa-authorization"].partition(" ")
+    assert scheme == "Bearer"
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert claims["customer_id"] == customer_id and claims["domain"] == "store"
+    assert "no-store" in answer.headers["cache-control"]
+    forged = front.post("/hashless/medusa-auth", headers={"origin": "https://evil.example"})
+    assert forged.status_code == 403
+    front.cookies.clear()
+    medusa_jwt = mint_store_token(customer_id, SECRET)
+    anonymous = front.get(
+        "/hashless/medusa-auth", headers={"authorization": f"Bearer {medusa_jwt}"}
+    )
+    assert anonymous.status_code == 204
+    assert "x-medusa-authorization" not in anonymous.headers
+    assert medusa.seen == []

@@ -18,6 +18,8 @@ body). What changes on the way is who the request speaks for:
 - CORS is hashless' (``HASHLESS_STORE_CORS``, :mod:`hashless.service.browser`), so
   Medusa's ``Access-Control-*`` headers are dropped rather than doubled.
 
+``AUTH_REQUEST_PATH`` answers the same question for a proxy in front of both.
+
 This is a raw ASGI app over one pooled ``httpx.AsyncClient`` per process: no request
 parsing, no dependency injection, one database read (the session) when the request
 carries a session token and none otherwise.
@@ -35,7 +37,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from hashless.platforms.medusa_v1.tokens import mint_store_token
 
-__all__ = ["MEDUSA_SESSION_COOKIE", "MedusaPassThrough"]
+__all__ = ["AUTH_REQUEST_HEADER", "AUTH_REQUEST_PATH", "MEDUSA_SESSION_COOKIE", "MedusaPassThrough"]
 
 log = logging.getLogger("hashless.medusa")
 
@@ -58,6 +60,14 @@ _HOP_BY_HOP = frozenset(
 """RFC 9110 section 7.6.1: headers about one connection, never forwarded."""
 _NOT_FORWARDED = _HOP_BY_HOP | {b"host", b"authorization", b"x-medusa-access-token", b"cookie"}
 _NOT_RETURNED = _HOP_BY_HOP | {b"set-cookie"}
+
+AUTH_REQUEST_PATH = "/hashless/medusa-auth"
+"""For a reverse proxy that sends only the credential routes to hashless: nginx's
+``auth_request`` asks here, with the original request's headers, for the Medusa
+credential to put on a request it sends to Medusa itself. The answer is always 204,
+with ``X-Medusa-Authorization: Bearer <JWT>`` when the request holds a live hashless
+session; the origin check applies, so a forged cookie-authenticated change is 403."""
+AUTH_REQUEST_HEADER = b"x-medusa-authorization"
 
 CustomerForToken = Callable[[str], str | None]
 """The customer id of the live hashless session a token opens, or None (blocking I/O)."""
@@ -99,11 +109,12 @@ class MedusaPassThrough:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers, token = self._forwarded_headers(scope["headers"])
-        if token is not None:
-            customer_id = await anyio.to_thread.run_sync(self._customer_for, token)
-            if customer_id is not None:
-                minted = mint_store_token(customer_id, self._secret)
-                headers.append((b"authorization", b"Bearer " + minted.encode()))
+        authorization = await self._authorization(token)
+        if scope["path"] == AUTH_REQUEST_PATH:
+            await _answer_auth_request(authorization, send)
+            return
+        if authorization is not None:
+            headers.append((b"authorization", authorization))
         target = self._base + scope.get("raw_path", scope["path"].encode()).decode("latin-1")
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
@@ -133,6 +144,15 @@ class MedusaPassThrough:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
+
+    async def _authorization(self, token: str | None) -> bytes | None:
+        """``Bearer <minted JWT>`` for the live session ``token`` opens, else None."""
+        if token is None:
+            return None
+        customer_id = await anyio.to_thread.run_sync(self._customer_for, token)
+        if customer_id is None:
+            return None
+        return b"Bearer " + mint_store_token(customer_id, self._secret).encode()
 
     def _forwarded_headers(
         self, raw: list[tuple[bytes, bytes]]
@@ -205,6 +225,15 @@ async def _body(
     # With the client's Content-Length among the headers httpx sends that length;
     # without it, chunked, as the client did.
     return rest()
+
+
+async def _answer_auth_request(authorization: bytes | None, send: Send) -> None:
+    """204, with the Medusa credential for the request's session, if it has one."""
+    headers = [(b"cache-control", b"no-store"), (b"vary", b"cookie, authorization")]
+    if authorization is not None:
+        headers.append((AUTH_REQUEST_HEADER, authorization))
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
 
 
 class ClientGone(Exception):
