@@ -293,7 +293,7 @@ def seed(server: MedusaServer) -> Seeded:
     through the admin API."""
     email, password = "admin@example.com", secrets.token_urlsafe(16)
     server.create_admin(email, password)
-    token = call(server.url, "POST", "/admin/auth/token", {"email": email, "password": password})
+    token = _admin_token(server, email, password)
     admin = {"authorization": f"Bearer {token['access_token']}"}
     region = call(
         server.url,
@@ -343,6 +343,21 @@ def seed(server: MedusaServer) -> Seeded:
         headers=admin,
     )["shipping_option"]
     return Seeded(region["id"], "us", product["variants"][0]["id"], option["id"])
+
+
+def _admin_token(server: MedusaServer, email: str, password: str) -> dict[str, Any]:
+    """A token for the admin ``medusa user`` made; a few tries, as the user's row can
+    reach the server's connection a moment after the CLI exits on a busy machine."""
+    for attempt in range(10):
+        try:
+            return call(
+                server.url, "POST", "/admin/auth/token", {"email": email, "password": password}
+            )
+        except MedusaError:
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
 
 
 def register_through_medusa(server: MedusaServer, email: str, password: str) -> str:
