@@ -14,7 +14,7 @@ from hashless.identity import new_customer_id
 from hashless.legacy import default_registry
 from hashless.migration import MigrationEngine
 from hashless.platforms.host import Host
-from hashless.platforms.medusa_v1 import IMPORT_REFUSAL
+from hashless.platforms.medusa_v1 import REFUSALS
 from hashless.service import ServiceContext, create_app
 from hashless.service.guard import migration_auditor
 from hashless.storage import Database
@@ -55,8 +55,9 @@ def medusa_context(
         host=Host(
             "medusa-v1",
             medusa_v1_db.layout,
-            import_refusal=IMPORT_REFUSAL,
+            refusals=REFUSALS,
             medusa_url="http://medusa.invalid",
+            serves_profile=False,
         ),
     )
 

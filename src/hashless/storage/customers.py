@@ -67,6 +67,21 @@ class CustomerRepository:
         customer: Customer = values[0]
         return customer
 
+    @property
+    def status_rows(self) -> Select[Any]:
+        columns: tuple[Any, ...] = (
+            Customer.id,
+            Customer.email,
+            Customer.legacy_format,
+            Customer.legacy_hash,
+            Customer.credential_state.label("state"),
+            Customer.credential_blocked.label("blocked"),
+            Customer.created_at,
+            Customer.migrated_at,
+            Customer.updated_at,
+        )
+        return select(*columns).where(Customer.has_account, Customer.deleted_at.is_(None))
+
     def record_of(self, row: CustomerRow) -> CredentialRecord:
         assert isinstance(row, Customer)
         return to_record(row)

@@ -111,6 +111,13 @@ class CustomerTable(Protocol):
 
     def credential_stats(self) -> CredentialStats: ...
 
+    @property
+    def status_rows(self) -> Select[Any]:
+        """Live accounts for ``hashless status``, one row each, with the columns ``id``,
+        ``email``, ``legacy_format`` (None: detect), ``legacy_hash``, ``state`` (a
+        ``CredentialState`` value), ``blocked``, ``created_at``, ``migrated_at``,
+        ``updated_at``."""
+
 
 @dataclass(frozen=True)
 class StoreLayout:

@@ -28,7 +28,17 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, insert, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from ulid import ULID
@@ -114,6 +124,14 @@ def _row(values: Sequence[Any]) -> MedusaCustomer:
         **dict(zip(_FIELDS, own, strict=True)),
         billing_address=dict(zip(ADDRESS_COLUMNS, billing, strict=True)) if billing[0] else None,
     )
+
+
+_STATE = case(
+    (customer.c.password_hash.is_not(None), literal_column("'legacy'")),
+    (func.coalesce(MARK.c.in_store, False), literal_column("'cognito'")),
+    else_=literal_column("'none'"),
+)
+"""A customer's ``CredentialState`` value, as ``records.record_from`` decides it."""
 
 
 class MedusaCustomers:
@@ -205,7 +223,10 @@ class MedusaCustomers:
     def update_profile(self, customer_id: str, changes: dict[str, Any]) -> MedusaCustomer | None:
         unknown = set(changes) - _PROFILE
         if unknown:
-            raise ValueError(f"not profile fields hashless writes in Medusa: {sorted(unknown)}")
+            raise ValueError(
+                f"hashless writes no {', '.join(sorted(unknown))} in Medusa: send it to Medusa "
+                "in a request without a password"
+            )
         with self._sessions.begin() as session:
             session.execute(
                 customer.update()
@@ -237,13 +258,27 @@ class MedusaCustomers:
             ).all()
         return [_row(row) for row in rows], count
 
+    @property
+    def status_rows(self) -> Select[Any]:
+        return (
+            select(
+                customer.c.id,
+                customer.c.email,
+                null().label("legacy_format"),
+                customer.c.password_hash.label("legacy_hash"),
+                _STATE.label("state"),
+                func.coalesce(MARK.c.blocked, False).label("blocked"),
+                customer.c.created_at,
+                MARK.c.migrated_at,
+                customer.c.updated_at,
+            )
+            .select_from(customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id))
+            .where(live)
+        )
+
     def credential_stats(self) -> CredentialStats:
         legacy = customer.c.password_hash.is_not(None)
-        state = case(
-            (legacy, literal_column("'legacy'")),
-            (func.coalesce(MARK.c.in_store, False), literal_column("'cognito'")),
-            else_=literal_column("'none'"),
-        )
+        state = _STATE
         with self._sessions() as session:
             total, legacy_count, cognito, blocked, weak = session.execute(
                 select(
