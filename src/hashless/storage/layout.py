@@ -111,6 +111,11 @@ class CustomerTable(Protocol):
 
     def credential_stats(self) -> CredentialStats: ...
 
+    def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
+        """Move a customer marked as in the credential store to ``none`` (their user there
+        is gone: a reset creates it again), under the customer's lock and only if the
+        record still says so and ``still_gone()``, asked under the lock, agrees."""
+
     @property
     def status_rows(self) -> Select[Any]:
         """Live accounts for ``hashless status``, one row each, with the columns ``id``,

@@ -32,10 +32,6 @@ REFUSALS = {
         "HASHLESS_PLATFORM=medusa-v1 the hashes are Medusa's, and a rewritten one would no "
         "longer open Medusa's own login either. They leave at each customer's first login"
     ),
-    "reconcile": (
-        "`hashless reconcile` compares the pool with hashless' own customer table; it does "
-        "not read Medusa's yet (HASHLESS_PLATFORM=medusa-v1)"
-    ),
 }
 
 

@@ -23,7 +23,7 @@ would exist before the password did, and Medusa being down would fail registrati
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ulid import ULID
 
 from hashless.errors import AccountExists
-from hashless.migration.records import CredentialRecord
+from hashless.migration.records import CredentialRecord, CredentialState
 from hashless.platforms.medusa_v1.records import (
     MARK,
     MedusaCredentialRecords,
@@ -257,6 +257,15 @@ class MedusaCustomers:
                 .offset(offset)
             ).all()
         return [_row(row) for row in rows], count
+
+    def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
+        with self.records.locked(customer_id) as locked:
+            if locked is None or locked.record.state is not CredentialState.COGNITO:
+                return False
+            if not still_gone():
+                return False
+            upsert_mark(locked.connection, customer_id, in_store=False)
+        return True
 
     @property
     def status_rows(self) -> Select[Any]:
