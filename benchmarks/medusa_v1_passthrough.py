@@ -126,7 +126,9 @@ def main() -> int:
         backend.migrate(project, database_url)
         with tempfile.TemporaryDirectory() as scratch:
             workdir = Path(scratch)
-            with backend.running_medusa(project, database_url, log=workdir / "medusa.log") as medusa:
+            with backend.running_medusa(
+                project, database_url, log=workdir / "medusa.log"
+            ) as medusa:
                 seeded = backend.seed(medusa)
                 email = "bench@example.com"
                 customer_id = backend.register_through_medusa(medusa, email, PASSWORD)
@@ -140,12 +142,13 @@ def main() -> int:
                             {"email": email, "password": PASSWORD},
                         )["access_token"]
                         through = {"authorization": f"Bearer {token}"}
-                        medusa_jwt = mint_store_token(
-                            customer_id, medusa.jwt_secret, lifetime=3600
-                        )
+                        medusa_jwt = mint_store_token(customer_id, medusa.jwt_secret, lifetime=3600)
                         direct = {"authorization": f"Bearer {medusa_jwt}"}
                         cart = backend.call(
-                            medusa.url, "POST", "/store/carts", {"region_id": seeded.region_id},
+                            medusa.url,
+                            "POST",
+                            "/store/carts",
+                            {"region_id": seeded.region_id},
                             headers=direct,
                         )["cart"]
                         pids = {"medusa": medusa.process.pid, "hashless": hashless.process.pid}
@@ -156,12 +159,22 @@ def main() -> int:
                         ):
                             results[label] = {
                                 "direct": measure(
-                                    label, medusa.url, path, direct, pids, args.concurrency,
+                                    label,
+                                    medusa.url,
+                                    path,
+                                    direct,
+                                    pids,
+                                    args.concurrency,
                                     args.count,
                                 ),
                                 "through_hashless": measure(
-                                    label, hashless.url, path, through, pids,
-                                    args.concurrency, args.count,
+                                    label,
+                                    hashless.url,
+                                    path,
+                                    through,
+                                    pids,
+                                    args.concurrency,
+                                    args.count,
                                 ),
                             }
                             row = results[label]

@@ -20,7 +20,7 @@ import pytest
 
 from tests.browser.test_dashboard_chromium import chromium
 
-from .conftest import LEGACY_PASSWORD, MedusaStack
+from .real_stack import LEGACY_PASSWORD, MedusaStack
 
 __all__ = ["chromium"]
 

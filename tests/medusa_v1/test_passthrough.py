@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from hashless.platforms.medusa_v1.front import medusa_front
 from hashless.platforms.medusa_v1.tokens import mint_store_token
@@ -87,13 +88,14 @@ def medusa() -> FakeMedusa:
 @pytest.fixture
 def front(context: ServiceContext, medusa: FakeMedusa) -> Iterator[TestClient]:
     context.store_cors = OriginAllowlist.parse(SHOP)
-    app = medusa_front(
-        create_app(context),
-        context,
+    # The standalone service's state, in front of a stand-in Medusa as medusa-v1 mode is.
+    context.host = replace(
+        context.host,
         medusa_url="http://medusa.internal:9000/",
-        jwt_secret=SECRET,
-        transport=httpx.MockTransport(medusa),
+        medusa_jwt_secret=SecretStr(SECRET),
+        serves_profile=False,
     )
+    app = medusa_front(create_app(context), context, transport=httpx.MockTransport(medusa))
     with TestClient(app) as client:
         yield client
 
@@ -177,7 +179,7 @@ def test_credentials_medusa_would_honour_on_its_own_are_not_passed(
     hashless reach Medusa as nothing: the request is anonymous there."""
     medusa_jwt = mint_store_token("cus_someone", SECRET, lifetime=30 * 24 * 3600)
     front.get(
-        "/store/customers/me/orders",
+        "/store/customers/me",
         headers={
             "authorization": f"Bearer {medusa_jwt}",
             "x-medusa-access-token": "admin-api-token",
@@ -285,3 +287,39 @@ def test_a_proxy_in_front_of_both_asks_for_the_medusa_credential(
     assert anonymous.status_code == 204
     assert "x-medusa-authorization" not in anonymous.headers
     assert medusa.seen == []
+
+
+def test_a_profile_update_goes_where_its_fields_belong(
+    front: TestClient, medusa: FakeMedusa
+) -> None:
+    """``POST /store/customers/me``: names and addresses are Medusa's to write (passed,
+    body unchanged, with the minted JWT); a body naming a password or an email, or one
+    that is no JSON object, is hashless' and never reaches Medusa."""
+    customer_id = _register(front)
+    update = b'{"billing_address": {"city": "Springfield"}, "first_name": "Ann"}'
+    front.post("/store/customers/me", content=update, headers={"content-type": "application/json"})
+    assert medusa.bodies == [update]
+    claims = medusa.claims()
+    assert claims is not None and claims["customer_id"] == customer_id
+    for body in (
+        b'{"password": "a new password 9"}',
+        b'{"first_name": "Ann", "email": "other@example.com"}',
+        b'{"pass\\u0077ord": "spelled otherwise"}',
+        b"[1, 2]",
+        b"not json",
+    ):
+        response = front.post(
+            "/store/customers/me", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code != 201, body
+    assert len(medusa.bodies) == 1
+
+
+def test_the_profile_read_is_medusas(front: TestClient, medusa: FakeMedusa) -> None:
+    """``GET /store/customers/me`` goes to Medusa (its customer has orders, addresses and
+    everything else Medusa relates to it), as the customer the session names."""
+    customer_id = _register(front)
+    front.get("/store/customers/me")
+    assert medusa.last.url.path == "/store/customers/me"
+    claims = medusa.claims()
+    assert claims is not None and claims["customer_id"] == customer_id

@@ -11,7 +11,7 @@ import concurrent.futures
 import httpx
 import pytest
 
-from .conftest import LEGACY_PASSWORD, MedusaStack
+from .real_stack import LEGACY_PASSWORD, MedusaStack
 
 pytestmark = [pytest.mark.node, pytest.mark.postgres]
 

@@ -52,7 +52,12 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
             uvicorn.run(create_app(context), host=host, port=port, log_config=None)
         return
 
-    from hashless.service.wiring import APP_FACTORY, context_from_environment, open_database
+    from hashless.service.wiring import (
+        APP_FACTORY,
+        context_from_environment,
+        open_database,
+        serving_app,
+    )
 
     configure_logging(settings.log_format, request_id=current_request_id.get)
     # Migrated once, here, before any worker starts: workers never race to migrate.
@@ -63,7 +68,7 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
     if context.admin_token is None:
         log.warning("HASHLESS_ADMIN_TOKEN is not set: the admin API answers 401")
     if workers == 1:
-        uvicorn.run(create_app(context), host=host, port=port, log_config=None)
+        uvicorn.run(serving_app(context), host=host, port=port, log_config=None)
         return
     context.db.engine.dispose()
     uvicorn.run(APP_FACTORY, factory=True, workers=workers, host=host, port=port, log_config=None)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
-from hashless.config import CognitoSettings, Settings, load_settings
+from hashless.config import CognitoSettings, Platform, Settings, load_settings
 from hashless.credentials.client import DEFAULT_MAX_POOL_CONNECTIONS, make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.protocol import CredentialStore
@@ -22,6 +23,10 @@ from hashless.errors import ConfigurationError
 from hashless.legacy import default_registry
 from hashless.logs import configure_logging
 from hashless.migration import MigrationEngine, MigrationEvent
+from hashless.platforms.host import Host
+from hashless.platforms.medusa_v1 import medusa_v1_host
+from hashless.platforms.medusa_v1.front import medusa_front
+from hashless.platforms.standalone import standalone_host
 from hashless.service.app import create_app
 from hashless.service.browser import OriginAllowlist
 from hashless.service.context import ServiceContext
@@ -30,21 +35,27 @@ from hashless.service.metrics import MeteredCredentialStore, ServiceMetrics
 from hashless.service.request_id import current_request_id
 from hashless.service.reset_delivery import NoDelivery, ResetDelivery, WebhookDelivery
 from hashless.service.smtp_delivery import SmtpDelivery
-from hashless.storage import Database, schema_is_current
+from hashless.storage import Database
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
+    from hashless.ops.findings import Finding
+
 __all__ = [
     "APP_FACTORY",
+    "HOSTS",
+    "STORE_CHECKS",
     "build_context",
     "cognito_client",
     "cognito_store",
     "context_from_environment",
     "create_app_from_environment",
+    "host_for",
     "open_database",
     "quota_shaped",
     "reset_delivery_for",
+    "serving_app",
 ]
 
 APP_FACTORY = "hashless.service.wiring:create_app_from_environment"
@@ -106,7 +117,44 @@ def quota_shaped(store: CredentialStore, settings: Settings, *, key: str) -> Cre
     return QuotaShapedStore(store, buckets, max_wait=settings.cognito_rate_max_wait_ms / 1000)
 
 
-def open_database(settings: Settings, *, apply_migrations: bool = True) -> Database:
+HOSTS: dict[Platform, Callable[[Settings], Host]] = {
+    "standalone": standalone_host,
+    "medusa-v1": medusa_v1_host,
+}
+"""Every platform's host builder: the one place that maps HASHLESS_PLATFORM to code."""
+
+
+def _standalone_checks(settings: Settings) -> list[Finding]:
+    from hashless.ops.doctor import check_database
+
+    return [check_database(settings.database_url)]
+
+
+def _medusa_v1_checks(settings: Settings) -> list[Finding]:
+    from hashless.platforms.medusa_v1.doctor import medusa_v1_checks
+
+    return medusa_v1_checks(settings)
+
+
+STORE_CHECKS: dict[Platform, Callable[[Settings], list[Finding]]] = {
+    "standalone": _standalone_checks,
+    "medusa-v1": _medusa_v1_checks,
+}
+"""``hashless doctor``'s checks of each platform's store: database, servers, secrets.
+Imported when called: the service itself never needs them."""
+
+
+def host_for(settings: Settings) -> Host:
+    """The host HASHLESS_PLATFORM names; raises ``ConfigurationError`` for settings it
+    cannot serve."""
+    return HOSTS[settings.platform](settings)
+
+
+def open_database(
+    settings: Settings, *, apply_migrations: bool = True, host: Host | None = None
+) -> Database:
+    """The database of ``host`` (default: the configured one), migrated unless told not."""
+    host = host or host_for(settings)
     if not settings.database_url:
         raise ConfigurationError(
             "HASHLESS_DATABASE_URL is not set: set it to postgresql+psycopg://user@host/db "
@@ -118,6 +166,7 @@ def open_database(settings: Settings, *, apply_migrations: bool = True) -> Datab
         apply_migrations=apply_migrations,
         session_idle=timedelta(minutes=settings.session_idle_minutes),
         session_absolute=timedelta(days=settings.session_max_days),
+        layout=host.layout,
     )
 
 
@@ -163,6 +212,7 @@ def build_context(
     db: Database,
     reset_delivery: ResetDelivery | None = None,
     cookie_secure: bool = True,
+    host: Host | None = None,
 ) -> ServiceContext:
     metrics = ServiceMetrics()
     verifiers = default_registry(concurrency=settings.legacy_verify_concurrency)
@@ -190,6 +240,7 @@ def build_context(
         metrics=metrics,
         verifiers=verifiers,
         quota=store if isinstance(store, QuotaShapedStore) else None,
+        host=host or host_for(settings),
     )
 
 
@@ -208,18 +259,28 @@ def context_from_environment() -> ServiceContext:
             "pool and database (the throw-away demo runs only in `hashless serve` itself)"
         )
     configure_logging(settings.log_format, request_id=current_request_id.get)
-    db = open_database(settings, apply_migrations=False)
-    if not schema_is_current(db.engine):
+    host = host_for(settings)
+    db = open_database(settings, apply_migrations=False, host=host)
+    if not db.schema_is_current():
         db.engine.dispose()
         raise ConfigurationError(
             "the database schema at HASHLESS_DATABASE_URL is not current: run `hashless migrate`"
         )
     store = cognito_store(cognito, concurrency=settings.concurrency)
     return build_context(
-        settings, store=quota_shaped(store, settings, key=store.user_pool_id), db=db
+        settings, store=quota_shaped(store, settings, key=store.user_pool_id), db=db, host=host
     )
 
 
-def create_app_from_environment() -> FastAPI:
+def serving_app(context: ServiceContext) -> ASGIApp:
+    """What ``hashless serve`` runs: hashless' app, in front of the host's own server
+    (every request hashless does not answer passed to it) when the host has one."""
+    app = create_app(context)
+    if context.host.medusa_url is None:
+        return app
+    return medusa_front(app, context)
+
+
+def create_app_from_environment() -> ASGIApp:
     """The app factory for ``uvicorn --factory`` and ``hashless serve --workers N``."""
-    return create_app(context_from_environment())
+    return serving_app(context_from_environment())

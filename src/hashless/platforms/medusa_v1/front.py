@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from fastapi import FastAPI
 from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
 
+from hashless.errors import ConfigurationError
 from hashless.platforms.medusa_v1.passthrough import MedusaPassThrough
+from hashless.service.app import MAX_BODY_BYTES
 from hashless.service.browser import BrowserRules
 from hashless.service.context import ServiceContext
 
@@ -18,10 +22,12 @@ class MedusaFront:
     """An ASGI app: a request one of ``app``'s routes takes in full (path and method)
     goes to ``app``; every other request goes to Medusa.
 
-    A path hashless serves for other methods only (``GET /store/customers/me`` beside
-    hashless' ``POST``) is Medusa's, so the dispatch is by full match. Passed requests
-    skip FastAPI and its middleware; they get the same browser rules (CORS, origin
-    check) as hashless' own routes, from a second instance of the same middleware.
+    A path hashless serves for other methods only (``GET /store/customers/me`` in
+    medusa-v1 mode) is Medusa's, so the dispatch is by full match. A profile update
+    (``POST /store/customers/me``) is hashless' when it changes the password or email,
+    Medusa's otherwise (addresses, names, metadata: Medusa writes its own rows). Passed
+    requests skip FastAPI and its middleware; they get the same browser rules (CORS,
+    origin check) as hashless' own routes, from a second instance of that middleware.
     """
 
     def __init__(self, app: FastAPI, passthrough: MedusaPassThrough, rules: BrowserRules) -> None:
@@ -31,7 +37,11 @@ class MedusaFront:
         self._routes = app.router.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self._ours(scope):
+        if scope["type"] == "http" and (scope["method"], scope["path"]) == _PROFILE_UPDATE:
+            body = await _whole_body(receive)
+            target = self.app if body is None or _changes_credentials(body) else self._passed
+            await target(scope, _replay(body or b""), send)
+        elif scope["type"] == "http" and not self._ours(scope):
             await self._passed(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self.app(scope, receive, self._closing(send))
@@ -52,16 +62,60 @@ class MedusaFront:
         return closing_send
 
 
+_PROFILE_UPDATE = ("POST", "/store/customers/me")
+
+
+async def _whole_body(receive: Receive) -> bytes | None:
+    """The request body, or None past hashless' body limit (hashless then answers 413)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _changes_credentials(body: bytes) -> bool:
+    """Whether a profile update is hashless': a ``password`` or ``email`` in it (Cognito
+    holds both), or a body that is no JSON object, so that Medusa never sees a password
+    it could hash, however the body is spelled."""
+    try:
+        update = json.loads(body)
+    except ValueError:
+        return True
+    return not isinstance(update, dict) or "password" in update or "email" in update
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 def medusa_front(
-    app: FastAPI,
-    context: ServiceContext,
-    *,
-    medusa_url: str,
-    jwt_secret: str,
-    transport: httpx.AsyncBaseTransport | None = None,
+    app: FastAPI, context: ServiceContext, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> MedusaFront:
-    """``app`` (hashless' routes over ``context``) in front of the Medusa at ``medusa_url``;
+    """``app`` (hashless' routes over ``context``) in front of the host's Medusa server;
     tests pass a ``transport`` standing in for Medusa."""
+    host = context.host
+    if host.medusa_url is None or host.medusa_jwt_secret is None:
+        raise ConfigurationError(
+            "HASHLESS_MEDUSA_URL and HASHLESS_MEDUSA_JWT_SECRET are needed in front of Medusa"
+        )
 
     def customer_for(token: str) -> str | None:
         session = context.db.sessions.resolve(token)
@@ -69,8 +123,8 @@ def medusa_front(
 
     own_cookies = (context.cookie_name, context.admin_cookie_name)
     passthrough = MedusaPassThrough(
-        medusa_url,
-        jwt_secret,
+        host.medusa_url,
+        host.medusa_jwt_secret.get_secret_value(),
         customer_for,
         session_cookie=context.cookie_name,
         own_cookies=own_cookies,
