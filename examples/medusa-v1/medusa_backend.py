@@ -47,7 +47,14 @@ __all__ = [
 EXAMPLE_DIR = Path(__file__).resolve().parent
 ROOT = EXAMPLE_DIR.parent.parent
 CACHE = ROOT / ".cache" / "medusa-v1"
-_INPUTS = ("package.json", "package-lock.json", "medusa-config.js")
+_INPUTS = (
+    "package.json",
+    "package-lock.json",
+    "medusa-config.js",
+    "subscribers/customer-created.js",
+)
+"""Copied into the project directory; subscribers go to ``dist/subscribers``, where
+Medusa loads a project's own."""
 _STAMP = ".hashless-installed"
 INSTALL_WAIT = 600.0
 """npm ci of ~660 packages: about a minute on a good line, several on a busy machine."""
@@ -94,7 +101,9 @@ def install(npm: str | None = None) -> Path:
         shutil.rmtree(project, ignore_errors=True)
         project.mkdir(parents=True)
         for name in _INPUTS:
-            shutil.copy2(EXAMPLE_DIR / name, project / name)
+            target = project / ("dist/" + name if name.startswith("subscribers/") else name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(EXAMPLE_DIR / name, target)
         try:
             result = subprocess.run(
                 [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],

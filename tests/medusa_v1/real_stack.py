@@ -111,6 +111,16 @@ class MedusaStack:
         with psycopg.connect(self.medusa.database_url) as connection:
             return connection.execute(query, params).fetchall()  # type: ignore[arg-type]
 
+    def medusa_log_line(self, needle: str, timeout: float = 30.0) -> str:
+        """The first line of Medusa's log containing ``needle``, waiting for it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.medusa.log.read_text(errors="replace").splitlines():
+                if needle in line:
+                    return line.strip()
+            time.sleep(0.25)
+        pytest.fail(f"Medusa logged no {needle!r} in {timeout:.0f} s:\n{self.medusa.log_tail()}")
+
     def password_hash(self, email: str) -> str | None:
         rows = self.sql(
             "SELECT password_hash FROM customer WHERE email = %s AND has_account", email

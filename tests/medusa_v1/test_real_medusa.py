@@ -112,7 +112,8 @@ def test_a_registration_through_hashless_leaves_no_hash_in_medusa(
     """A customer registered through hashless is Medusa's customer (a row with an account,
     which orders through hashless like any other), and nothing in Medusa's database holds
     its password or a hash of it: not the customer row, not the ``staged_job`` event
-    data, not any other text column, even after an order."""
+    data, not any other text column, even after an order; and Medusa's event bus still
+    tells a project subscriber about the new customer, with no hash in the event."""
     email = "registered-through-hashless@example.com"
     password = "registration password 3 unique-7f3a"
     created = httpx.post(
@@ -129,6 +130,8 @@ def test_a_registration_through_hashless_leaves_no_hash_in_medusa(
         assert password not in value
         if customer_id in value or email in value:
             assert SCRYPT_KDF not in value, value[:200]
+    seen = medusa_stack.medusa_log_line(f"customer.created {customer_id} ")
+    assert seen.endswith("password_hash=absent")
 
 
 def test_signing_out_everywhere_cuts_medusa_access(medusa_stack: MedusaStack) -> None:
