@@ -42,7 +42,7 @@ import stack  # noqa: E402
 __all__ = ["LEGACY_PASSWORD", "MedusaStack", "medusa_stack", "node", "webhook"]
 
 LEGACY_PASSWORD = "legacy password 1"
-LEGACY = ("cookie", "bearer", "reset", "signout", "browser", "burst", "direct")
+LEGACY = ("cookie", "bearer", "reset", "signout", "browser", "burst", "direct", "nginx")
 """One customer per scenario, each registered through Medusa before hashless starts."""
 ADMIN_TOKEN = secrets.token_hex(24)
 FLOW_WAIT = 120.0
@@ -147,11 +147,14 @@ class MedusaStack:
                     users.append(dict(user))
         return users
 
-    def checkout(self, email: str, password: str, mode: str) -> dict[str, Any]:
-        """medusa_v1_checkout.mjs through hashless: log in, profile, cart, order."""
+    def checkout(
+        self, email: str, password: str, mode: str, *, base_url: str | None = None
+    ) -> dict[str, Any]:
+        """medusa_v1_checkout.mjs through hashless (or ``base_url``, a proxy in front of
+        it): log in, profile, cart, order."""
         env = stack._clean_env(
             {
-                "HASHLESS_BASE_URL": self.hashless.url,
+                "HASHLESS_BASE_URL": base_url or self.hashless.url,
                 "FLOW_EMAIL": email,
                 "FLOW_PASSWORD": password,
                 "FLOW_MODE": mode,

@@ -10,7 +10,7 @@ from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
 
 from hashless.errors import ConfigurationError
-from hashless.platforms.medusa_v1.passthrough import MedusaPassThrough
+from hashless.platforms.medusa_v1.passthrough import AUTH_REQUEST_PATH, MedusaPassThrough
 from hashless.service.app import MAX_BODY_BYTES
 from hashless.service.browser import BrowserRules
 from hashless.service.context import ServiceContext
@@ -37,7 +37,9 @@ class MedusaFront:
         self._routes = app.router.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (scope["method"], scope["path"]) == _PROFILE_UPDATE:
+        if scope["type"] == "http" and scope["path"] == AUTH_REQUEST_PATH:
+            await self._passed(_as_original_request(scope), receive, send)
+        elif scope["type"] == "http" and (scope["method"], scope["path"]) == _PROFILE_UPDATE:
             body = await _whole_body(receive)
             target = self.app if body is None or _changes_credentials(body) else self._passed
             await target(scope, _replay(body or b""), send)
@@ -63,6 +65,17 @@ class MedusaFront:
 
 
 _PROFILE_UPDATE = ("POST", "/store/customers/me")
+_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"POST", b"PUT", b"PATCH", b"DELETE"})
+
+
+def _as_original_request(scope: Scope) -> Scope:
+    """An ``auth_request`` subrequest as the request it asks for: nginx sends every
+    subrequest as GET, so the original method comes in ``X-Original-Method`` (see the
+    README's snippet), and the origin check judges a change as a change."""
+    for name, value in scope["headers"]:
+        if name == b"x-original-method" and value.upper() in _METHODS:
+            return {**scope, "method": value.upper().decode()}
+    return scope
 
 
 async def _whole_body(receive: Receive) -> bytes | None:
