@@ -68,3 +68,7 @@ def configure_logging(
     logging.getLogger("botocore").setLevel(max(level, logging.INFO))
     # Alembic announces each of its plugins at INFO on every start: noise, not news.
     logging.getLogger("alembic.runtime.plugins").setLevel(max(level, logging.WARNING))
+    # httpx logs every request at INFO: a line per request the Medusa pass-through
+    # forwards (most of a store's traffic) costs CPU and says nothing the access log
+    # does not; its failures are logged by hashless itself.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))

@@ -146,7 +146,13 @@ class SessionRepository:
         """
         now = self._clock()
         with self._sessions() as session:
-            row = session.execute(statement, {"token_hash": token_hash(token)}).one_or_none()
+            # On the connection: the ORM's execute would cost as much again, and every
+            # request the Medusa pass-through forwards with a session pays for this read.
+            row = (
+                session.connection()
+                .execute(statement, {"token_hash": token_hash(token)})
+                .one_or_none()
+            )
         if row is None:
             return None
         info = _info(row[-len(_INFO_COLUMNS) :])
