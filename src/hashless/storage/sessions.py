@@ -146,13 +146,12 @@ class SessionRepository:
         """
         now = self._clock()
         with self._sessions() as session:
-            # On the connection: the ORM's execute would cost as much again, and every
-            # request the Medusa pass-through forwards with a session pays for this read.
-            row = (
-                session.connection()
-                .execute(statement, {"token_hash": token_hash(token)})
-                .one_or_none()
-            )
+            # A statement of columns only runs on the connection: the ORM's execute
+            # would cost as much again, and every request the Medusa pass-through
+            # forwards with a session pays for this read. One that selects an entity
+            # needs the ORM to build it.
+            executor = session.connection() if statement is _SESSION else session
+            row = executor.execute(statement, {"token_hash": token_hash(token)}).one_or_none()
         if row is None:
             return None
         info = _info(row[-len(_INFO_COLUMNS) :])
