@@ -71,6 +71,8 @@ def test_a_worker_serves_medusas_customers(
     app = wiring.create_app_from_environment()
     context = app.state.context
     assert context.host.name == "medusa-v1" and context.host.medusa_url == "http://127.0.0.1:9"
+    # The factory configured logging for its process; listen on the root logger again.
+    logging.getLogger().addHandler(caplog.handler)
     caplog.set_level(logging.DEBUG)
     with TestClient(app) as client:
         login = client.post(
@@ -81,7 +83,9 @@ def test_a_worker_serves_medusas_customers(
         assert client.get("/store/customers/me").status_code in (404, 405)
     assert medusa_row(medusa_v1_db, cid)["password_hash"] is None
     context.db.engine.dispose()
+    logging.getLogger().removeHandler(caplog.handler)
     logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"migrated customer_id={cid}" in logged
     assert "medusa password" not in logged and hash_before not in logged
     assert SECRET not in logged
 
