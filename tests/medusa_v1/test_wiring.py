@@ -105,3 +105,19 @@ def test_a_sqlite_database_is_refused(environment: None, monkeypatch: pytest.Mon
     monkeypatch.setenv("HASHLESS_DATABASE_URL", "sqlite:////tmp/not-medusa.db")
     with pytest.raises(ConfigurationError, match="Medusa's own"):
         wiring.create_app_from_environment()
+
+
+def test_serve_never_falls_back_to_the_demo(
+    environment: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no pool configured, `hashless serve` in medusa-v1 mode stops instead of
+    serving the throw-away demo store."""
+    from click.testing import CliRunner
+
+    from hashless.cli.main import main
+
+    monkeypatch.delenv("COGNITO_USER_POOL_ID")
+    monkeypatch.delenv("COGNITO_CLIENT_ID")
+    result = CliRunner().invoke(main, ["serve", "--port", "1"])
+    assert result.exit_code != 0
+    assert "HASHLESS_PLATFORM=medusa-v1 needs the pool" in result.output
