@@ -145,3 +145,17 @@ def test_doctor_warns_about_medusas_fallback_secret(medusa_v1_database: str) -> 
         )
     (secret,) = [f for f in findings if f.check == "medusa.jwt-secret"]
     assert secret.status is Status.WARN and "short" in secret.summary
+
+
+def test_status_command_reads_medusas_customers(
+    medusa_env: None, add_medusa: AddMedusa, medusa_v1_db: Database
+) -> None:
+    """`hashless status --json` in medusa-v1 mode counts Medusa's accounts."""
+    import json
+
+    add_medusa("ann@example.com", "ann password")
+    add_medusa("guest@example.com", "guest password", has_account=False)
+    result = CliRunner().invoke(main, ["status", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["accounts"], report["legacy"], report["weak"]) == (1, 1, 1)
