@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hashless.credentials.client import make_cognito_client
 from hashless.credentials.provision import provision_pool
 from hashless.errors import ConfigurationError
-from hashless.service import wiring
+from hashless.service import create_app, wiring
 from hashless.storage import Database
 from tests.reliability.conftest import logging_restored
 
@@ -64,12 +64,12 @@ def test_a_worker_serves_medusas_customers(
     medusa_v1_db: Database,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The app factory picks the medusa-v1 host: a Medusa customer logs in and migrates
+    """A worker's context picks the medusa-v1 host: a Medusa customer logs in and migrates
     into the real (moto) pool, and no log line holds the password, the hash or the secret."""
     cid = add_medusa("ann@example.com", "medusa password")
     hash_before = medusa_row(medusa_v1_db, cid)["password_hash"]
-    app = wiring.create_app_from_environment()
-    context = app.state.context
+    context = wiring.context_from_environment()
+    app = create_app(context)
     assert context.host.name == "medusa-v1" and context.host.medusa_url == "http://127.0.0.1:9"
     # The factory configured logging for its process; listen on the root logger again.
     logging.getLogger().addHandler(caplog.handler)
