@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -159,3 +160,20 @@ def test_status_command_reads_medusas_customers(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert (report["accounts"], report["legacy"], report["weak"]) == (1, 1, 1)
+
+
+def test_dashboard_shows_medusas_customers(client: TestClient, add_medusa: AddMedusa) -> None:
+    """The admin dashboard's tiles count Medusa's accounts and their hashes left."""
+    from tests.service.conftest import ADMIN_TOKEN
+
+    add_medusa("ann@example.com", "ann password")
+    add_medusa("bob@example.com", "bob password")
+    client.post(
+        "/admin/login",
+        content=f"token={ADMIN_TOKEN}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    page = client.get("/admin").text
+    assert re.search(r'id="legacy-left">2<', page) and re.search(r'id="weak-left">2<', page)
+    assert "<td>medusa-v1</td>" in page
