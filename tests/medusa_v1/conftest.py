@@ -22,23 +22,16 @@ from hashless.service.guard import migration_auditor
 from hashless.storage import Database
 from tests.importing.medusa import medusa_v1_hash
 from tests.medusa_v1.real_stack import medusa_stack, node, webhook
+from tests.service import conftest as service
 from tests.service.conftest import ADMIN_TOKEN, CapturedDelivery, clock, context
 
 __all__ = ["clock", "context", "medusa_stack", "node", "webhook"]
 
+store = service.store
+delivery = service.delivery
+"""The service suite's fake pool and reset delivery, for the same routes here."""
+
 AddMedusa = Callable[..., str]
-
-
-@pytest.fixture
-def store() -> InMemoryCredentialStore:
-    return InMemoryCredentialStore(
-        policy=lambda p: "Password must have symbol characters" if p.startswith("weak") else None
-    )
-
-
-@pytest.fixture
-def delivery() -> CapturedDelivery:
-    return CapturedDelivery()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -145,3 +146,34 @@ def test_doctor_warns_about_medusas_fallback_secret(medusa_v1_database: str) -> 
         )
     (secret,) = [f for f in findings if f.check == "medusa.jwt-secret"]
     assert secret.status is Status.WARN and "short" in secret.summary
+
+
+def test_status_command_reads_medusas_customers(
+    medusa_env: None, add_medusa: AddMedusa, medusa_v1_db: Database
+) -> None:
+    """`hashless status --json` in medusa-v1 mode counts Medusa's accounts."""
+    import json
+
+    add_medusa("ann@example.com", "ann password")
+    add_medusa("guest@example.com", "guest password", has_account=False)
+    result = CliRunner().invoke(main, ["status", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["accounts"], report["legacy"], report["weak"]) == (1, 1, 1)
+
+
+def test_dashboard_shows_medusas_customers(client: TestClient, add_medusa: AddMedusa) -> None:
+    """The admin dashboard's tiles count Medusa's accounts and their hashes left."""
+    from tests.service.conftest import ADMIN_TOKEN
+
+    add_medusa("ann@example.com", "ann password")
+    add_medusa("bob@example.com", "bob password")
+    client.post(
+        "/admin/login",
+        content=f"token={ADMIN_TOKEN}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    page = client.get("/admin").text
+    assert re.search(r'id="legacy-left">2<', page) and re.search(r'id="weak-left">2<', page)
+    assert "<td>medusa-v1</td>" in page

@@ -85,6 +85,7 @@ class MedusaCustomer:
     blocked: bool
     migrated_at: datetime | None
     billing_address: dict[str, Any] | None
+    shipping_addresses: list[dict[str, Any]]
 
 
 _CUSTOMER_COLUMNS = (
@@ -106,8 +107,24 @@ _CUSTOMER_COLUMNS = (
 )
 _FIELDS = tuple(f.name for f in fields(MedusaCustomer))[: len(_CUSTOMER_COLUMNS)]
 _ADDRESS = tuple(address.c[name] for name in ADDRESS_COLUMNS)
+_SHIPPING = address.alias("shipping_address")
+_SHIPPING_ADDRESSES = (
+    select(
+        func.coalesce(
+            func.jsonb_agg(
+                func.jsonb_build_object(
+                    *(part for name in ADDRESS_COLUMNS for part in (name, _SHIPPING.c[name]))
+                )
+            ),
+            literal_column("'[]'::jsonb"),
+        )
+    )
+    .where(_SHIPPING.c.customer_id == customer.c.id, _SHIPPING.c.deleted_at.is_(None))
+    .scalar_subquery()
+)
+"""The customer's live addresses, as Medusa's ``shipping_addresses`` relation lists them."""
 _ACCOUNTS = (
-    select(*_CUSTOMER_COLUMNS, *_ADDRESS)
+    select(*_CUSTOMER_COLUMNS, *_ADDRESS, _SHIPPING_ADDRESSES)
     .select_from(
         customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id).outerjoin(
             address, address.c.id == customer.c.billing_address_id
@@ -119,10 +136,11 @@ _ACCOUNTS = (
 
 def _row(values: Sequence[Any]) -> MedusaCustomer:
     own = values[: len(_CUSTOMER_COLUMNS)]
-    billing = values[len(_CUSTOMER_COLUMNS) :]
+    billing = values[len(_CUSTOMER_COLUMNS) : -1]
     return MedusaCustomer(
         **dict(zip(_FIELDS, own, strict=True)),
         billing_address=dict(zip(ADDRESS_COLUMNS, billing, strict=True)) if billing[0] else None,
+        shipping_addresses=values[-1],
     )
 
 
