@@ -4,13 +4,13 @@
     python3 examples/medusa-v1/run.py [--port 9000] [--medusa-port 9001]
 
 Installs Medusa 1.20.11 from npm (cached under .cache/medusa-v1/), makes a fresh
-PostgreSQL database ``hashless_example_medusa_v1`` (dropped first if a previous run
-left it), runs Medusa's migrations, starts Medusa, seeds a region, a product and a
-shipping option, registers a customer through Medusa itself (so it has a legacy
-scrypt hash, as every customer of a store that predates hashless does), then starts a
-moto server as a stand-in for Cognito and ``hashless serve`` with
-``HASHLESS_PLATFORM=medusa-v1`` in front of Medusa. Point a storefront (or medusa-js,
-or curl) at hashless' port; Ctrl-C stops everything.
+PostgreSQL database ``hashless_example_medusa_v1`` (dropped when it stops), runs
+Medusa's migrations, starts Medusa, seeds a region, a product and a shipping option,
+registers a customer through Medusa itself (so it has a legacy scrypt hash, as every
+customer of a store that predates hashless does), then starts a moto server as a
+stand-in for Cognito and ``hashless serve`` with ``HASHLESS_PLATFORM=medusa-v1`` in
+front of Medusa. Point a storefront (or medusa-js, or curl) at hashless' port; Ctrl-C
+stops everything.
 
 The stand-in forgets its users when it stops, so every run starts from a fresh store.
 """
@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -65,6 +66,15 @@ def main() -> int:
     project = backend.install()
     backend.drop_database(args.postgres, DATABASE)
     database_url = backend.create_database(args.postgres, DATABASE)
+    try:
+        return _run(args, project, database_url, backend, stack)
+    finally:
+        backend.drop_database(args.postgres, DATABASE)
+
+
+def _run(
+    args: argparse.Namespace, project: Path, database_url: str, backend: Any, stack: Any
+) -> int:
     print(f"Migrating the new database {DATABASE}...", flush=True)
     backend.migrate(project, database_url)
     admin_token = secrets.token_hex(24)
@@ -94,7 +104,6 @@ def main() -> int:
                         return 0
                     print(f"A server stopped; logs were in {workdir}", file=sys.stderr)
                     return 1
-    return 0
 
 
 def _banner(url: str, medusa_url: str, token: str, seeded: object, workdir: Path) -> str:
