@@ -338,8 +338,8 @@ class Webhook:
         pytest.fail(f"no reset webhook for {email} within {WAIT:.0f} s\n{server.diagnostics()}")
 
 
-@pytest.fixture
-def webhook() -> Iterator[Webhook]:
+@contextmanager
+def webhook_receiver() -> Iterator[Webhook]:
     """A local receiver for HASHLESS_RESET_WEBHOOK_URL that queues each JSON body."""
     events: queue.Queue[dict[str, Any]] = queue.Queue()
 
@@ -366,6 +366,12 @@ def webhook() -> Iterator[Webhook]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    with webhook_receiver() as receiver:
+        yield receiver
 
 
 def test_medusa_js_against_a_configured_pool(node: str, webhook: Webhook, tmp_path: Path) -> None:

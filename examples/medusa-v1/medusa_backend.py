@@ -21,7 +21,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +41,9 @@ __all__ = [
     "migrate",
     "register_through_medusa",
     "running_medusa",
+    "running_process",
     "seed",
+    "wait_until",
 ]
 
 EXAMPLE_DIR = Path(__file__).resolve().parent
@@ -215,32 +217,37 @@ def running_medusa(
     jwt_secret = jwt_secret or secrets.token_hex(32)
     cookie_secret = secrets.token_hex(32)
     env = _env(database_url, jwt_secret, cookie_secret)
+    command = [*_cli(project), "start", "-H", "127.0.0.1", "-p", str(port)]
+    with running_process(command, env, log, cwd=project) as process:
+        server = MedusaServer(
+            f"http://127.0.0.1:{port}",
+            jwt_secret,
+            cookie_secret,
+            database_url,
+            process,
+            log,
+            project,
+        )
+        wait_until(lambda: _status(f"{server.url}/health") == 200, process, "Medusa's /health", log)
+        yield server
+
+
+@contextmanager
+def running_process(
+    command: list[str], env: Mapping[str, str], log: Path, *, cwd: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` with its output in ``log``; stopped (terminate, then kill) on the way out."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*_cli(project), "start", "-H", "127.0.0.1", "-p", str(port)],
-            cwd=project,
-            env=env,
+            command,
+            cwd=cwd,
+            env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
-    server = MedusaServer(
-        f"http://127.0.0.1:{port}", jwt_secret, cookie_secret, database_url, process, log, project
-    )
     try:
-        deadline = time.monotonic() + START_WAIT
-        while _status(f"{server.url}/health") != 200:
-            if process.poll() is not None:
-                raise MedusaError(
-                    f"medusa start exited ({process.returncode}):\n{server.log_tail()}"
-                )
-            if time.monotonic() > deadline:
-                raise MedusaError(
-                    f"Medusa gave no /health in {START_WAIT:.0f} s:\n{server.log_tail()}"
-                )
-            time.sleep(0.25)
-        yield server
+        yield process
     finally:
         process.terminate()
         try:
@@ -248,6 +255,20 @@ def running_medusa(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+def wait_until(
+    ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str, log: Path
+) -> None:
+    """Poll ``ready`` until true; ``MedusaError`` with the log's tail if ``process`` dies
+    or ``START_WAIT`` passes first."""
+    deadline = time.monotonic() + START_WAIT
+    while not ready():
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+            state = f"exited ({process.returncode})" if process.poll() is not None else "timed out"
+            raise MedusaError(f"no {what}: {state}\n{tail}")
+        time.sleep(0.25)
 
 
 def _status(url: str) -> int | None:

@@ -11,13 +11,18 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from medusa_backend import MedusaError, MedusaServer, free_port
+from medusa_backend import (
+    MedusaError,
+    MedusaServer,
+    free_port,
+    running_process,
+    wait_until,
+)
 from medusa_backend import _status as http_status
 
 __all__ = ["BIN", "Hashless", "hashless_env", "running_cognito_stand_in", "running_hashless"]
@@ -45,42 +50,14 @@ def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def _process(
-    command: list[str], env: Mapping[str, str], log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, env=dict(env), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while http_status(url) is None or (url.endswith("/health") and http_status(url) != 200):
-        if process.poll() is not None or time.monotonic() > deadline:
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
-            raise MedusaError(f"{what} did not come up:\n{tail}")
-        time.sleep(0.2)
-
-
-@contextmanager
 def running_cognito_stand_in(workdir: Path) -> Iterator[dict[str, str]]:
     """A moto server with a user pool from ``hashless provision``: its ``COGNITO_*`` settings."""
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     log = workdir / "moto.log"
     moto = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
-    with _process(moto, _clean_env({}), log) as process:
-        _wait(endpoint, process, log, "the moto server")
+    with running_process(moto, _clean_env({}), log) as process:
+        wait_until(lambda: http_status(endpoint) is not None, process, "moto server", log)
         settings = {**AWS, "COGNITO_ENDPOINT_URL": endpoint}
         provisioned = subprocess.run(
             [str(BIN / "hashless"), "provision"],
@@ -139,7 +116,7 @@ def running_hashless(
     if workers > 1:
         command += ["--workers", str(workers)]
     log = workdir / "hashless.log"
-    with _process(command, env, log) as process:
+    with running_process(command, env, log) as process:
         url = f"http://127.0.0.1:{port}"
-        _wait(f"{url}/health", process, log, "hashless serve")
+        wait_until(lambda: http_status(f"{url}/health") == 200, process, "hashless /health", log)
         yield Hashless(url, process, log)

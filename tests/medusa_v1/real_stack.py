@@ -13,16 +13,13 @@ the end of the session.
 from __future__ import annotations
 
 import json
-import queue
 import secrets
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +28,7 @@ import psycopg
 import pytest
 
 from tests.conftest import IN_CI, POSTGRES_URL
-from tests.test_medusa_js import JS_DIR, node
+from tests.test_medusa_js import JS_DIR, Process, Webhook, node, webhook_receiver
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "medusa-v1"
 sys.path.insert(0, str(EXAMPLE))
@@ -48,48 +45,11 @@ ADMIN_TOKEN = secrets.token_hex(24)
 FLOW_WAIT = 120.0
 
 
-@dataclass
-class Webhook:
-    """A receiver for HASHLESS_RESET_WEBHOOK_URL."""
-
-    url: str
-    events: queue.Queue[dict[str, Any]]
-
-    def token_for(self, email: str) -> str:
-        deadline = time.monotonic() + 30
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                event = self.events.get(timeout=left)
-            except queue.Empty:
-                break
-            if event.get("email", "").lower() == email.lower():
-                token: str = event["token"]
-                return token
-        pytest.fail(f"no reset webhook for {email}")
-
-
 @pytest.fixture(scope="session")
 def webhook() -> Iterator[Webhook]:
-    events: queue.Queue[dict[str, Any]] = queue.Queue()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
-            events.put(json.loads(body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Webhook(f"http://127.0.0.1:{httpd.server_address[1]}/reset", events)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    """The medusa-js suite's reset-webhook receiver, once a session."""
+    with webhook_receiver() as receiver:
+        yield receiver
 
 
 @dataclass
@@ -120,6 +80,12 @@ class MedusaStack:
                     return line.strip()
             time.sleep(0.25)
         pytest.fail(f"Medusa logged no {needle!r} in {timeout:.0f} s:\n{self.medusa.log_tail()}")
+
+    def reset_token(self, email: str) -> str:
+        """The token of the reset webhook hashless sent for ``email``."""
+        server = Process("hashless", self.hashless.process, self.hashless.log, self.hashless.log)
+        token: str = self.webhook.event_for(email.lower(), server)["token"]
+        return token
 
     def password_hash(self, email: str) -> str | None:
         rows = self.sql(

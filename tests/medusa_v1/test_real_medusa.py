@@ -68,7 +68,7 @@ def test_a_password_reset_through_hashless(medusa_stack: MedusaStack) -> None:
     base = medusa_stack.hashless.url
     asked = httpx.post(f"{base}/store/customers/password-token", json={"email": email})
     assert asked.status_code == 204
-    token = medusa_stack.webhook.token_for(email)
+    token = medusa_stack.reset_token(email)
     new_password = "a brand new password 2"
     reset = httpx.post(
         f"{base}/store/customers/password-reset",
