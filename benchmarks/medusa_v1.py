@@ -281,10 +281,11 @@ def bench(
             ("through_hashless", hashless.url, through),
         ):
             request = request_bytes("GET", path, headers=headers)
-            p50_c1(url, lambda _: request, 50, label)  # warm pools and caches
+            same = lambda _, request=request: request  # noqa: E731
+            p50_c1(url, same, 50, label)  # warm pools and caches
             row[side] = {
-                "p50_ms_c1": p50_c1(url, lambda _: request, args.count, label),
-                **loaded(url, lambda _: request, pids, args.concurrency, args.count, label),
+                "p50_ms_c1": p50_c1(url, same, args.count, label),
+                **loaded(url, same, pids, args.concurrency, args.count, label),
             }
         medusa_cpu = row["direct"]["cpu_ms_per_request"]["medusa"]
         row["hashless_cpu_over_medusa_cpu"] = round(
