@@ -62,15 +62,26 @@ class Database:
     """Time for session and token expiry; tests swap it for a fake clock."""
     layout: StoreLayout = STANDALONE
     sessions_factory: sessionmaker[Session] = field(init=False)
+    readers: sessionmaker[Session] = field(init=False)
+    """Sessions for reads only. On PostgreSQL their statements run outside any
+    transaction (autocommit), which saves the ``BEGIN`` and ``ROLLBACK`` round trips
+    each login and each passed request would pay for a read; a write through one would
+    commit at once, so none is made."""
 
     def __post_init__(self) -> None:
         self.sessions_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.readers = (
+            sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+            if self.engine.dialect.name == "postgresql"
+            else self.sessions_factory
+        )
         self.customers: CustomerTable = self.layout.customers(self.sessions_factory)
         self.records = self.customers.records
         now = lambda: self.clock()  # noqa: E731  (late-bound, so a swapped clock applies)
         self.sessions = SessionRepository(
             self.sessions_factory,
             self.customers,
+            readers=self.readers,
             idle=self.session_idle,
             absolute=self.session_absolute,
             clock=now,
@@ -83,8 +94,9 @@ class Database:
         )
 
     def read(self) -> Session:
-        """A session for reads that belong together; ``with`` closes it, never commits."""
-        return self.sessions_factory()
+        """A session for reads only; ``with`` closes it. On PostgreSQL each statement
+        sees the latest commit (no snapshot across statements)."""
+        return self.readers()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -74,8 +74,10 @@ class SessionRepository:
         idle: timedelta,
         absolute: timedelta,
         clock: Callable[[], datetime] = utcnow,
+        readers: sessionmaker[Session] | None = None,
     ) -> None:
         self._sessions = sessions
+        self._readers = readers or sessions
         self._customers = customers
         # Built once, like _SESSION, for the platform's customer table.
         self._session_and_customer = (
@@ -145,7 +147,7 @@ class SessionRepository:
         SQLite a read that turned into a write could not wait for the write lock.
         """
         now = self._clock()
-        with self._sessions() as session:
+        with self._readers() as session:
             # A statement of columns only runs on the connection: the ORM's execute
             # would cost as much again, and every request the Medusa pass-through
             # forwards with a session pays for this read. One that selects an entity
