@@ -285,7 +285,7 @@ def bench(
             p50_c1(url, same, 50, label)  # warm pools and caches
             row[side] = {
                 "p50_ms_c1": p50_c1(url, same, args.count, label),
-                **loaded(url, same, pids, args.concurrency, args.count, label),
+                **loaded(url, same, pids, args.concurrency, args.count, f"{label} {side}"),
             }
         medusa_cpu = row["direct"]["cpu_ms_per_request"]["medusa"]
         row["hashless_cpu_over_medusa_cpu"] = round(

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    bindparam,
     case,
     func,
     insert,
@@ -132,6 +133,8 @@ _ACCOUNTS = (
     )
     .where(live)
 )
+# Built once: a login's read, the hottest statement, skips SQLAlchemy's cache-key walk.
+_BY_EMAIL = _ACCOUNTS.where(customer.c.email == bindparam("email"))
 
 
 def _row(values: Sequence[Any]) -> MedusaCustomer:
@@ -183,9 +186,8 @@ class MedusaCustomers:
         if within is None:
             with self._sessions() as session:
                 return self.find_by_email(email, within=session)
-        found = within.execute(
-            _ACCOUNTS.where(customer.c.email == medusa_email(email))
-        ).one_or_none()
+        # Columns only: the session's connection runs it without the ORM's own cost.
+        found = within.connection().execute(_BY_EMAIL, {"email": medusa_email(email)}).one_or_none()
         return _row(found) if found is not None else None
 
     def insert_account(
