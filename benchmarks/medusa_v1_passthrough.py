@@ -10,7 +10,8 @@ hashless (a bearer session) and creates a cart. Then, for ``GET /store/customers
 and a cart read, each straight to Medusa (with a Medusa JWT) and through hashless (with
 the hashless bearer token, which hashless turns into a minted JWT):
 
-- p50 and p95 latency at concurrency 1: the added p50 is hashless' share;
+- p50 and p95 latency at concurrency 1, and the added p50 from interleaved rounds of
+  both ways (``interleaved_c1``): hashless' share of the latency;
 - at ``--concurrency``: throughput, and CPU per request of each server process (from
   /proc, children included): hashless' own CPU per passed request against Medusa's for
   the same request. Both share this machine's cores, so throughput through hashless is
@@ -113,6 +114,30 @@ def measure(
     }
 
 
+def paired_p50(
+    direct: tuple[str, dict[str, str]],
+    through: tuple[str, dict[str, str]],
+    path: str,
+    rounds: int = 20,
+    per_round: int = 25,
+) -> dict[str, float]:
+    """p50 at concurrency 1 of each way, from interleaved rounds, so that the machine's
+    drift (2 cores shared with everything else) falls on both alike."""
+    ways: dict[str, list[float]] = {"direct": [], "through_hashless": []}
+    for _ in range(rounds):
+        for name, (url, headers) in (("direct", direct), ("through_hashless", through)):
+            latencies, _, statuses = run(url, path, headers, 1, per_round)
+            assert set(statuses) == {200}, (name, set(statuses))
+            ways[name].extend(latencies)
+    p50 = {name: statistics.median(values) * 1000 for name, values in ways.items()}
+    return {
+        "p50_ms_direct": round(p50["direct"], 3),
+        "p50_ms_through": round(p50["through_hashless"], 3),
+        "added_p50_ms": round(p50["through_hashless"] - p50["direct"], 3),
+        "samples_each": rounds * per_round,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=400)
@@ -178,6 +203,9 @@ def main() -> int:
                                 ),
                             }
                             row = results[label]
+                            row["interleaved_c1"] = paired_p50(
+                                (medusa.url, direct), (hashless.url, through), path
+                            )
                             cpu = f"cpu_ms_per_request_c{args.concurrency}"
                             medusa_cpu = row["direct"][cpu]["medusa"]
                             row["hashless_cpu_over_medusa_cpu"] = round(
