@@ -28,7 +28,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from sqlalchemy import Connection, Select, Table, and_, delete, func, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +49,8 @@ from hashless.platforms.medusa_v1.tables import customer
 from hashless.storage.hosted import CredentialMark
 
 __all__ = [
+    "BY_EMAIL",
+    "BY_ID",
     "MARK",
     "MedusaCredentialRecords",
     "live",
@@ -88,12 +100,18 @@ def record_from(values: Sequence[Any]) -> CredentialRecord:
     )
 
 
-def _records() -> Select[Any]:
-    return (
-        select(*_RECORD_COLUMNS)
-        .select_from(customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id))
-        .where(live)
-    )
+_RECORDS = (
+    select(*_RECORD_COLUMNS)
+    .select_from(customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id))
+    .where(live)
+)
+BY_EMAIL = customer.c.email == bindparam("email")
+BY_ID = customer.c.id == bindparam("customer_id")
+# Built once: a statement memoizes its cache key, which SQLAlchemy would otherwise
+# compute afresh on every login.
+_RECORD_BY_EMAIL = _RECORDS.where(BY_EMAIL)
+_RECORD_BY_ID = _RECORDS.where(BY_ID)
+_LOCK = _RECORD_BY_ID.with_for_update(of=customer)
 
 
 def upsert_mark(
@@ -176,21 +194,19 @@ class MedusaCredentialRecords:
         self._sessions = sessions
 
     def find_by_email(self, email: str) -> CredentialRecord | None:
-        return self._one(_records().where(customer.c.email == medusa_email(email)))
+        return self._one(_RECORD_BY_EMAIL, {"email": medusa_email(email)})
 
     def get(self, customer_id: str) -> CredentialRecord | None:
-        return self._one(_records().where(customer.c.id == customer_id))
+        return self._one(_RECORD_BY_ID, {"customer_id": customer_id})
 
-    def _one(self, statement: Select[Any]) -> CredentialRecord | None:
+    def _one(self, statement: Select[Any], values: dict[str, str]) -> CredentialRecord | None:
         with self._sessions() as session:
-            row = session.execute(statement).one_or_none()
+            row = session.execute(statement, values).one_or_none()
         return record_from(row) if row is not None else None
 
     @contextmanager
     def locked(self, customer_id: str) -> Iterator[_LockedMedusaCustomer | None]:
         with self._sessions() as session, session.begin():
             connection = session.connection()
-            row = connection.execute(
-                _records().where(customer.c.id == customer_id).with_for_update(of=customer)
-            ).one_or_none()
+            row = connection.execute(_LOCK, {"customer_id": customer_id}).one_or_none()
             yield _LockedMedusaCustomer(connection, record_from(row)) if row else None
