@@ -164,3 +164,101 @@ def test_needs_attention_ignores_harmless_leftovers(world: World) -> None:
         now=LATER,
     )
     assert needs_attention(report) is False
+
+
+def test_users_hashless_did_not_make_are_never_touched(world: World) -> None:
+    """A pool shared with another app: its users (django-42, an email) are counted, never
+    reported or deleted; a leftover of a deleted customer with an imported id still is."""
+    for username in ("django-42", "someone-else"):
+        world.store.create(username, f"{username}@example.com")
+    (imported,) = world.db.customers.insert_legacy(
+        [
+            LegacyCustomer(
+                email="wp@example.com", legacy_format="test-sha256", legacy_hash="x", id="42"
+            )
+        ],
+        new_customer_id,
+    )
+    world.store.create(imported, "wp@example.com")
+    world.engine.delete(imported)  # its row is kept, deleted; the Cognito user lingers
+    world.store.create(imported, "wp@example.com")
+    report = reconcile(
+        world.db,
+        world.cognito,
+        world.store,
+        user_pool_id=world.store.user_pool_id,
+        fix=True,
+        now=LATER,
+    )
+    assert report.foreign_users == 2
+    assert report.stopped is None
+    assert {d.username for d in report.discrepancies} == {
+        world.ids[name] for name in ("orphan", "missing", "drift", "stale")
+    } | {"42"}
+    assert all(d.repaired for d in report.discrepancies if d.kind == ORPHAN)
+    for username in ("django-42", "someone-else"):
+        assert world.store.create(username, "x@example.com") is False  # still there
+    assert world.store.create("42", "wp@example.com") is True  # the leftover was deleted
+
+
+def _wrong_pool(world: World, cognito: CognitoIdentityProviderClient) -> CognitoCredentialStore:
+    """Five more migrated customers; then a second, empty pool, as if its id were given."""
+    for n in range(5):
+        customer_id, email = new_customer_id(), f"c{n}@example.com"
+        world.engine.register(
+            customer_id,
+            email,
+            "a fine password",
+            lambda i=customer_id, e=email: world.db.customers.insert_account(i, e),
+        )
+    other = provision_pool(cognito, pool_name="staging")
+    return CognitoCredentialStore(
+        cognito, user_pool_id=other.user_pool_id, client_id=other.client_id
+    )
+
+
+def test_fix_changes_nothing_when_most_customers_look_missing(
+    world: World, moto_endpoint: str
+) -> None:
+    """A wrong pool id: every migrated customer looks missing. --fix stops, says why, changes
+    nothing, exits 1; --mass-repair goes ahead."""
+    wrong = _wrong_pool(world, world.cognito)
+    env = {
+        "COGNITO_USER_POOL_ID": wrong.user_pool_id,
+        "COGNITO_CLIENT_ID": wrong.client_id,
+        "COGNITO_ACCESS_KEY_ID": "testing",
+        "COGNITO_SECRET_ACCESS_KEY": "testing",
+        "COGNITO_ENDPOINT_URL": moto_endpoint,
+        "HASHLESS_DATABASE_URL": str(world.db.engine.url),
+    }
+    result = CliRunner().invoke(main, ["reconcile", "--fix"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "changed nothing: 8 of 8 customers marked as in Cognito" in result.stderr
+    assert "--mass-repair" in result.stderr and wrong.user_pool_id in result.stderr
+    states = {r.customer_id: r.state for r in map(world.db.records.get, world.ids.values()) if r}
+    assert states[world.ids["fine"]] is CredentialState.COGNITO
+    assert world.db.audit.search(event="reconcile")[0] == []
+
+    forced = CliRunner().invoke(main, ["reconcile", "--fix", "--mass-repair"], env=env)
+    assert forced.exit_code == 0, forced.output
+    fine = world.db.records.get(world.ids["fine"])
+    assert fine is not None and fine.state is CredentialState.NONE
+
+
+def test_fix_does_not_empty_a_pool_that_belongs_to_another_database(world: World) -> None:
+    """The pool of another environment (its cus_ users unknown here): nothing is deleted."""
+    for _ in range(3):
+        world.store.create(new_customer_id(), "elsewhere@example.com")
+    report = reconcile(
+        world.db,
+        world.cognito,
+        world.store,
+        user_pool_id=world.store.user_pool_id,
+        fix=True,
+        now=LATER,
+    )
+    assert report.stopped and "4 of 7 hashless users in the pool have no live customer" in (
+        report.stopped
+    )
+    assert not any(d.repaired for d in report.discrepancies)
+    assert needs_attention(report)
