@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field(
         default="text", validation_alias=_env("HASHLESS_LOG_FORMAT")
     )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", validation_alias=_env("HASHLESS_LOG_LEVEL")
+    )
+    """How much the service logs; secrets stay out of the log at every level."""
     smtp_host: str | None = Field(default=None, validation_alias=_env("HASHLESS_SMTP_HOST"))
     """Send reset emails through this SMTP server (instead of the webhook)."""
     smtp_port: int | None = Field(
@@ -169,6 +173,11 @@ class Settings(BaseSettings):
         if url and url.startswith(("postgres://", "postgresql://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_name(cls, level: object) -> object:
+        return level.strip().lower() if isinstance(level, str) else level
 
     @field_validator("reset_url_template")
     @classmethod

@@ -44,7 +44,7 @@ def reconcile(fix: bool, mass_repair: bool, as_json: bool, grace_minutes: int) -
     from hashless.service.wiring import cognito_client, cognito_store, open_database
 
     settings, cognito = load_settings()
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     if not cognito.configured or not cognito.user_pool_id or not cognito.client_id:
         raise ConfigurationError(
             "reconcile needs the pool: set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID"

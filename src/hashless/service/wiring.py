@@ -205,7 +205,7 @@ def context_from_environment() -> ServiceContext:
             "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID are not set: a worker serves a real "
             "pool and database (the throw-away demo runs only in `hashless serve` itself)"
         )
-    configure_logging(settings.log_format, request_id=current_request_id.get)
+    configure_logging(settings.log_format, settings.log_level, request_id=current_request_id.get)
     db = open_database(settings, apply_migrations=False)
     if not schema_is_current(db.engine):
         db.engine.dispose()
