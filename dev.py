@@ -216,3 +216,5 @@ if __name__ == "__main__":
         sys.exit(main(sys.argv[1:]))
     except KeyboardInterrupt:
         sys.exit(130)
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"dev.py: {' '.join(map(str, exc.cmd))} failed (exit status {exc.returncode})")
