@@ -41,7 +41,7 @@ def test_the_locks_are_made_from_this_pyproject() -> None:
 
 def test_every_requirement_is_pinned_with_hashes_and_serve_is_a_subset_of_dev() -> None:
     """Each lock line pins one version with its hashes; the serve lock takes dev's versions;
-    every package pyproject names (dev extra included) and the build backend are pinned."""
+    every package pyproject names (dev extra included), the build backend and pip are pinned."""
     dev, serve = (ROOT / "requirements" / f"{name}.lock" for name in ("dev", "serve"))
     for lock in (dev, serve):
         text = lock.read_text()
@@ -52,6 +52,7 @@ def test_every_requirement_is_pinned_with_hashes_and_serve_is_a_subset_of_dev() 
     assert all(serve_pins[name] <= dev_pins[name] for name in serve_pins)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     named = [*project["project"]["dependencies"], *project["build-system"]["requires"]]
+    named += _dev().INSTALLER
     for extra in project["project"]["optional-dependencies"].values():
         named += [r for r in extra if not r.startswith("hashless[")]
     for requirement in named:

@@ -127,16 +127,7 @@ def test_full_flows_leave_no_secret_in_the_logs(sqlite_db: Database, captured: _
     assert not re.search(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ", text), "a Cognito JWT reached the logs"
 
 
-@pytest.fixture
-def _restore_root_logger() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
-@pytest.mark.usefixtures("_restore_root_logger")
+@pytest.mark.usefixtures("restore_root_logger")
 def test_log_level_debug_shows_debug_lines_and_no_secret(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
