@@ -103,12 +103,18 @@ class CredentialStoreUnavailable(HashlessError):
     """The password store could not answer (timeout, connection, internal error).
 
     This is never a wrong password. ``retry_after`` is a hint in seconds.
+    ``maybe_applied`` is False only when the request surely never reached the store
+    (a connection that never opened, a throttled or locally refused call): otherwise a
+    write that failed so may still be applied, later, by the store.
     """
 
-    def __init__(self, operation: str, detail: str, retry_after: int = 5) -> None:
+    def __init__(
+        self, operation: str, detail: str, retry_after: int = 5, *, maybe_applied: bool = True
+    ) -> None:
         super().__init__(f"Password store unavailable during {operation}: {detail}")
         self.operation = operation
         self.retry_after = retry_after
+        self.maybe_applied = maybe_applied
 
 
 class CredentialStoreThrottled(CredentialStoreUnavailable):

@@ -41,10 +41,7 @@ from hashless.passwords import storable_reason
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from mypy_boto3_cognito_idp.type_defs import (
-        AdminInitiateAuthResponseTypeDef,
-        AttributeTypeTypeDef,
-    )
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
 __all__ = ["CognitoCredentialStore", "secret_hash"]
 
@@ -116,12 +113,15 @@ class CognitoCredentialStore:
         auth_attempts: int = 3,
     ) -> None:
         self._client = client
-        # botocore's retries would resend a password check after a read timeout, when
-        # Cognito may already have judged it: one typo would count several times toward
-        # its lockout. Given a client that makes one attempt, ``check`` retries only
-        # where Cognito surely did not judge the password (see ``_judge``).
+        # botocore's retries would resend a password check or write after a read
+        # timeout, when Cognito may already have judged or applied it: one typo would
+        # count several times toward its lockout, and a password write would stay in
+        # flight longer than anyone knows. Given a client that makes one attempt,
+        # ``check`` and ``set_password`` resend only what surely never reached a
+        # password (see ``_send``), and know which failures may still be applied.
         self._auth_client = auth_client or client
         self._auth_attempts = auth_attempts if auth_client is not None else 1
+        self._single_send = auth_client is not None
         self._user_pool_id = user_pool_id
         self._client_id = client_id
         # An empty setting means "no secret", not a secret of length zero.
@@ -160,7 +160,14 @@ class CognitoCredentialStore:
         response = self._call(
             "check",
             "AdminInitiateAuth",
-            lambda: self._judge(parameters),
+            lambda: self._send(
+                lambda: self._auth_client.admin_initiate_auth(
+                    UserPoolId=self._user_pool_id,
+                    ClientId=self._client_id,
+                    AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                    AuthParameters=parameters,
+                )
+            ),
             secrets=(password, hashed),
             expected=lambda exc: (
                 error_code(exc) in _NOT_AUTHENTICATED or is_password_parameter_error(exc)
@@ -183,20 +190,15 @@ class CognitoCredentialStore:
             )
         raise CredentialStoreUnavailable("check", "Cognito answered without a result")
 
-    def _judge(self, parameters: dict[str, str]) -> AdminInitiateAuthResponseTypeDef:
-        """``AdminInitiateAuth``, sent again only if Cognito surely did not judge it.
+    def _send(self, request: Callable[[], T]) -> T:
+        """One password request, sent again only if Cognito surely never received it.
 
-        A connection that never opened, or a throttled request, reached no password
-        check; a read timeout may have, so it is never retried.
+        A connection that never opened, or a throttled request, reached no password; a
+        read timeout may have, so it is never resent.
         """
         for attempt in range(1, self._auth_attempts + 1):
             try:
-                return self._auth_client.admin_initiate_auth(
-                    UserPoolId=self._user_pool_id,
-                    ClientId=self._client_id,
-                    AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                    AuthParameters=parameters,
-                )
+                return request()
             except (EndpointConnectionError, ConnectTimeoutError):
                 if attempt == self._auth_attempts:
                     raise
@@ -243,11 +245,13 @@ class CognitoCredentialStore:
         response = self._call(
             "set_password",
             "AdminSetUserPassword",
-            lambda: self._client.admin_set_user_password(
-                UserPoolId=self._user_pool_id,
-                Username=username,
-                Password=password,
-                Permanent=True,
+            lambda: self._send(
+                lambda: self._auth_client.admin_set_user_password(
+                    UserPoolId=self._user_pool_id,
+                    Username=username,
+                    Password=password,
+                    Permanent=True,
+                )
             ),
             secrets=(password,),
             expected=lambda exc: (
@@ -304,6 +308,7 @@ class CognitoCredentialStore:
         except ClientError as exc:
             if expected(exc) and not names_setup_mistake(exc):
                 return exc
+            unsent = error_code(exc) in _UNJUDGED_CODES
             failure = translate(
                 exc,
                 operation=operation,
@@ -313,6 +318,11 @@ class CognitoCredentialStore:
             )
         except BotoCoreError as exc:
             failure = translate(exc, operation=operation, action=action, target=self._target)
+            unsent = isinstance(exc, EndpointConnectionError | ConnectTimeoutError)
+        if isinstance(failure, CredentialStoreUnavailable) and unsent and self._single_send:
+            # Only a single send's failure tells: botocore's own retries may hide an
+            # earlier attempt that timed out after reaching Cognito.
+            failure.maybe_applied = False
         raise failure
 
 

@@ -320,6 +320,7 @@ class QuotaShapedStore:
                 f"hashless holds {category} calls under "
                 f"{self._buckets.rate(category):g}/s on this host",
                 self._buckets.retry_after(category),
+                maybe_applied=False,
             )
         return wait
 
