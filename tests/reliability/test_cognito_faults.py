@@ -15,7 +15,6 @@ the same request succeeds.
 
 from __future__ import annotations
 
-import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,7 +29,6 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import inspect, select
 
-from hashless.credentials.client import make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.provision import ProvisionedPool
 from hashless.demo.run import DEMO_CUSTOMERS, DEMO_PASSWORD
@@ -54,8 +52,18 @@ IMPATIENT = 0.3
 UNAUTHORIZED = {"type": "unauthorized", "message": "Wrong email or password"}
 
 
-def serve(endpoint: str, pool: ProvisionedPool, folder: Path, read_timeout: float) -> TestClient:
-    """The app as a worker builds it from its environment, Cognito at ``endpoint``."""
+def serve(
+    endpoint: str,
+    pool: ProvisionedPool,
+    folder: Path,
+    read_timeout: float,
+    write_window: float = 0.0,
+) -> TestClient:
+    """The app as a worker builds it from its environment, Cognito at ``endpoint``.
+
+    Only the timeouts differ from production (the tests would otherwise wait 5 s), and
+    the write window: 0 unless a test is about it, so a request can be repeated at once.
+    """
     database = folder / "hashless.db"
     Database.connect(f"sqlite:///{database}").engine.dispose()
     env = {
@@ -67,6 +75,9 @@ def serve(endpoint: str, pool: ProvisionedPool, folder: Path, read_timeout: floa
         "HASHLESS_DATABASE_URL": f"sqlite:///{database}",
         "HASHLESS_COOKIE_SECURE": "false",
         "HASHLESS_COGNITO_RATE_FILE": str(folder / "quota.bin"),
+        "HASHLESS_COGNITO_CONNECT_TIMEOUT_MS": "1000",
+        "HASHLESS_COGNITO_READ_TIMEOUT_MS": str(round(read_timeout * 1000)),
+        "HASHLESS_COGNITO_WRITE_WINDOW_SECONDS": str(write_window),
     }
     with pytest.MonkeyPatch.context() as patch, logging_restored():
         for name in os.environ:
@@ -75,12 +86,6 @@ def serve(endpoint: str, pool: ProvisionedPool, folder: Path, read_timeout: floa
         for name, value in env.items():
             patch.setenv(name, value)
         patch.chdir(folder)  # no .env of the checkout
-        # Only the timeouts differ from production: the tests would otherwise wait 5 s.
-        patch.setattr(
-            wiring,
-            "make_cognito_client",
-            functools.partial(make_cognito_client, connect_timeout=1.0, read_timeout=read_timeout),
-        )
         context = wiring.context_from_environment()
     # Failed logins answer at once: nothing here is timed.
     context.guard.floor = FailureFloor(0.0, ceiling=0.0)
@@ -287,21 +292,30 @@ def test_an_outage_is_a_503_that_changes_nothing(
     response = request()
     assert (response.status_code, response.headers.get("retry-after")) == (503, retry_after)
     assert response.json()["type"] == "unavailable"
-    assert rows(client, email) == before
-    assert proxy.total(flow.operation) - attempts_before == _attempts(flow, outage)
+    after = rows(client, email)
+    fence = after.get("customer", {}).pop("credential_fence_until", None)
+    before.get("customer", {}).pop("credential_fence_until", None)
+    assert after == before
+    # A password write that may still land fences the customer's next writes.
+    assert (fence is not None) == _in_doubt(flow, outage)
+    sent = proxy.total(flow.operation) - attempts_before
+    assert sent == (1 if _judged(flow, outage) else ATTEMPTS)
     proxy.clear()
     assert request().status_code == 200
 
 
-def _attempts(flow: Flow, outage: str) -> int:
-    """A password check is sent again only if Cognito surely did not judge it (throttled);
-    after a server error or a read timeout it may have, and one typo must count once."""
-    if flow.operation == "AdminInitiateAuth" and outage in (
+def _judged(flow: Flow, outage: str) -> bool:
+    """A password check or write is sent again only if Cognito surely never received it
+    (throttled); after a server error or a read timeout it may have judged or applied
+    it: one typo must count once, and a write must not stay in flight unseen."""
+    return flow.operation in ("AdminInitiateAuth", "AdminSetUserPassword") and outage in (
         "InternalErrorException",
         "read timeout",
-    ):
-        return 1
-    return ATTEMPTS
+    )
+
+
+def _in_doubt(flow: Flow, outage: str) -> bool:
+    return flow.operation == "AdminSetUserPassword" and _judged(flow, outage)
 
 
 @pytest.mark.parametrize("flow", FLOWS, ids=_id)

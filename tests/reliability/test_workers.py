@@ -19,8 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.provision import ProvisionedPool
@@ -44,22 +42,6 @@ RACES = 100
 LANES = 4
 NEW_PASSWORD = "the reset password"
 JSON = {"content-type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def workers_database(postgres_database: str) -> Iterator[str]:
-    """A database of its own on the test PostgreSQL, for the served workers."""
-    url = make_url(postgres_database)
-    name = f"hashless_workers_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
