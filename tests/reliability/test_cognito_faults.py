@@ -29,7 +29,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import inspect, select
 
-from hashless.credentials.cognito import CognitoCredentialStore
+from hashless.credentials.cognito import COGNITO_LOCKOUT_FAILURES, CognitoCredentialStore
 from hashless.credentials.provision import ProvisionedPool
 from hashless.demo.run import DEMO_CUSTOMERS, DEMO_PASSWORD
 from hashless.emails import email_key
@@ -358,6 +358,56 @@ def test_an_account_state_is_the_generic_401_after_one_attempt(
     response = client.post("/store/auth", json={"email": customer.email, "password": PASSWORD})
     assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
     assert proxy.count("AdminInitiateAuth", customer.id) == 1
+    assert rows(client, customer.email) == before
+
+
+def test_an_account_state_leads_to_the_reset_hint_before_cognito_locks(
+    services: dict[str, TestClient],
+    proxy: CountingProxy,
+    cognito: CognitoCredentialStore,
+) -> None:
+    """Account states count as failures: the right password in a state Cognito refuses
+    meets hashless' own limit after four tries, whose answer says to reset the password,
+    alike for an unknown email; no more than four tries reach Cognito, one short of its
+    lock-out."""
+    client = services["patient"]
+    customer = migrated(client, cognito)
+    proxy.inject("AdminInitiateAuth", ACCOUNT_STATES["PasswordResetRequired"])
+    answers = {}
+    for email, password in ((customer.email, PASSWORD), ("nobody@example.com", "a guess")):
+        body = {"email": f"{uuid.uuid4().hex[:6]}{email}" if email.startswith("nobody") else email}
+        body["password"] = password
+        statuses = [client.post("/store/auth", json=body).status_code for _ in range(5)]
+        assert statuses == [401] * (COGNITO_LOCKOUT_FAILURES - 1) + [429]
+        answers[email] = client.post("/store/auth", json=body)
+    known, unknown = answers.values()
+    assert known.status_code == unknown.status_code == 429
+    assert "reset your password" in known.json()["message"]
+    assert known.json()["type"] == unknown.json()["type"]
+    assert proxy.count("AdminInitiateAuth", customer.id) == COGNITO_LOCKOUT_FAILURES - 1
+
+
+def test_an_email_another_cognito_user_holds_is_refused_for_good(
+    services: dict[str, TestClient], proxy: CountingProxy, cognito: CognitoCredentialStore
+) -> None:
+    """``AliasExistsException`` on an email change is no outage: 409 at once, one call,
+    no row changed, and the same answer when repeated (never a 503 that never passes)."""
+    client = services["patient"]
+    customer = migrated(client, cognito)
+    token, _ = _context(client).db.sessions.create(customer.id, "cookie", user_agent=None, ip=None)
+    before = rows(client, customer.email)
+    proxy.inject(
+        "AdminUpdateUserAttributes",
+        Fault("AliasExistsException", "An account with the email already exists."),
+    )
+    change = {"email": f"{uuid.uuid4().hex[:10]}@example.com"}
+    headers = {"cookie": f"hashless_sid={token}"}
+    for attempt in (1, 2):
+        response = client.post("/store/customers/me", json=change, headers=headers)
+        assert response.status_code == 409, response.text
+        assert response.json()["type"] == "not_allowed"
+        assert "AliasExists" not in response.text
+        assert proxy.count("AdminUpdateUserAttributes", customer.id) == attempt
     assert rows(client, customer.email) == before
 
 

@@ -43,13 +43,18 @@ if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
-__all__ = ["CognitoCredentialStore", "secret_hash"]
+__all__ = ["COGNITO_LOCKOUT_FAILURES", "CognitoCredentialStore", "secret_hash"]
 
 T = TypeVar("T")
 
+COGNITO_LOCKOUT_FAILURES = 5
+"""Failed sign-ins after which Cognito locks a user (1 s, doubling to about 15 min)."""
+
 # Answers that mean "this password does not open this account now". Lockout arrives as
 # NotAuthorizedException ("Password attempts exceeded"); the account states must look
-# exactly like a wrong password.
+# exactly like a wrong password: none of them proves the password right (a user in
+# RESET_REQUIRED may have no password at all), so any other answer would tell a guesser
+# that the account exists.
 _NOT_AUTHENTICATED = frozenset(
     {
         "NotAuthorizedException",

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from hashless.errors import (
     AccountExists,
     CredentialStoreMisconfigured,
+    CredentialStoreRefused,
     CredentialStoreUnavailable,
     HashlessError,
     InvalidCredentials,
@@ -67,6 +68,16 @@ def _hashless_error(request: Request, exc: Exception) -> JSONResponse:
                 "unavailable",
                 "Sign-in is temporarily unavailable. Please try again shortly.",
                 headers={"Retry-After": str(exc.retry_after)},
+            )
+        case CredentialStoreRefused():
+            # The detail (the store's code) is for the operator; the customer learns
+            # only that repeating will not help.
+            log.warning("credential store refused: %s", exc)
+            return error_response(
+                409,
+                "not_allowed",
+                "The account service refused this request. Repeating it will not help; "
+                "please contact support.",
             )
         case CredentialStoreMisconfigured():
             log.error("%s", exc)
