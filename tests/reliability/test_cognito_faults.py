@@ -308,17 +308,18 @@ def test_an_outage_is_a_503_that_changes_nothing(
 
 
 def _judged(flow: Flow, outage: str) -> bool:
-    """A password check or write is sent again only if Cognito surely never received it
-    (throttled); after a server error or a read timeout it may have judged or applied
-    it: one typo must count once, and a write must not stay in flight unseen."""
-    return flow.operation in ("AdminInitiateAuth", "AdminSetUserPassword") and outage in (
-        "InternalErrorException",
-        "read timeout",
-    )
+    """A password check or write is sent once: after a server error or a read timeout
+    Cognito may have judged or applied it (one typo must count once, a write must not
+    stay in flight unseen), and a throttled one answers 503 at once rather than queue
+    behind a spent quota. Other calls keep botocore's retries."""
+    return flow.operation in ("AdminInitiateAuth", "AdminSetUserPassword")
 
 
 def _in_doubt(flow: Flow, outage: str) -> bool:
-    return flow.operation == "AdminSetUserPassword" and _judged(flow, outage)
+    return (
+        flow.operation == "AdminSetUserPassword"
+        and outage in ("InternalErrorException", "read timeout")
+    )
 
 
 @pytest.mark.parametrize("flow", FLOWS, ids=_id)

@@ -69,12 +69,14 @@ _NOT_AUTHENTICATED = frozenset(
 # lands here). Any other challenge comes from pool settings hashless does not use.
 _ACCOUNT_STATE_CHALLENGES = frozenset({"NEW_PASSWORD_REQUIRED"})
 
-# Refused before any password was judged: safe to send again.
+# Refused before any password was judged or written: such a failure was surely not
+# applied. It is not sent again either: a throttled call answers 503 at once, since a
+# resend only queues the customer behind a quota that is already spent.
 _UNJUDGED_CODES = frozenset(
     {"TooManyRequestsException", "LimitExceededException", "ThrottlingException"}
 )
 _RETRY_PAUSE = 0.05
-"""Seconds before the first resend of a password check; doubled, then tripled."""
+"""Seconds before the first resend of a password request; doubled, then tripled."""
 
 _POLICY_REJECTED = frozenset(
     {"InvalidPasswordException", "PasswordHistoryPolicyViolationException"}
@@ -196,19 +198,17 @@ class CognitoCredentialStore:
         raise CredentialStoreUnavailable("check", "Cognito answered without a result")
 
     def _send(self, request: Callable[[], T]) -> T:
-        """One password request, sent again only if Cognito surely never received it.
+        """One password request, sent again only if it never left this host.
 
-        A connection that never opened, or a throttled request, reached no password; a
-        read timeout may have, so it is never resent.
+        A connection that never opened reached no password, and another connection
+        may open; a read timeout may have reached it, so it is never resent, and a
+        throttled request is answered at once (see ``_UNJUDGED_CODES``).
         """
         for attempt in range(1, self._auth_attempts + 1):
             try:
                 return request()
             except (EndpointConnectionError, ConnectTimeoutError):
                 if attempt == self._auth_attempts:
-                    raise
-            except ClientError as exc:
-                if attempt == self._auth_attempts or error_code(exc) not in _UNJUDGED_CODES:
                     raise
             time.sleep(_RETRY_PAUSE * attempt)
         raise AssertionError("unreachable")  # the loop returns or raises
@@ -324,6 +324,11 @@ class CognitoCredentialStore:
         except BotoCoreError as exc:
             failure = translate(exc, operation=operation, action=action, target=self._target)
             unsent = isinstance(exc, EndpointConnectionError | ConnectTimeoutError)
+        except Exception as exc:
+            # Not botocore's own (urllib3, sockets, a body that does not parse): the
+            # store did not answer usably, which is an outage, and its text is unknown.
+            failure = CredentialStoreUnavailable(operation, type(exc).__name__)
+            unsent = False
         if isinstance(failure, CredentialStoreUnavailable) and unsent and self._single_send:
             # Only a single send's failure tells: botocore's own retries may hide an
             # earlier attempt that timed out after reaching Cognito.
