@@ -41,9 +41,7 @@ def main() -> int:
     try:
         standin.add_users({f"cus_m{i}": PASSWORD for i in range(QUICK.migrated)})
         standin.configure(latency_ms=50, quotas={"UserAuthentication": args.quota})
-        env = service_environment(
-            standin, url, HASHLESS_COGNITO_RATE_FILE=str(work / "quota.bin")
-        )
+        env = service_environment(standin, url, HASHLESS_COGNITO_RATE_FILE=str(work / "quota.bin"))
         service = Service(env, args.port, work)
         bodies = [login_body(migrated_email(i), PASSWORD) for i in range(QUICK.migrated)]
         try:

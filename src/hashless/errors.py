@@ -99,8 +99,7 @@ class TooManyAttempts(HashlessError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"Too many failed attempts. Try again in {retry_after} seconds, or reset your "
-            "password."
+            f"Too many failed attempts. Try again in {retry_after} seconds, or reset your password."
         )
         self.retry_after = retry_after
 

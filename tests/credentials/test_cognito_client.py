@@ -12,7 +12,6 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
-from urllib3.exceptions import ProtocolError
 from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -21,6 +20,7 @@ from botocore.exceptions import (
     SSLError,
 )
 from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+from urllib3.exceptions import ProtocolError
 
 from hashless.credentials.client import make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore

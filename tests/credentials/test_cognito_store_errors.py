@@ -17,8 +17,8 @@ from hashless.credentials.client import make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore, secret_hash
 from hashless.errors import (
     CredentialStoreMisconfigured,
-    CredentialStoreThrottled,
     CredentialStoreRefused,
+    CredentialStoreThrottled,
     CredentialStoreUnavailable,
     HashlessError,
     InvalidCredentials,

@@ -316,9 +316,9 @@ def _judged(flow: Flow, outage: str) -> bool:
 
 
 def _in_doubt(flow: Flow, outage: str) -> bool:
-    return (
-        flow.operation == "AdminSetUserPassword"
-        and outage in ("InternalErrorException", "read timeout")
+    return flow.operation == "AdminSetUserPassword" and outage in (
+        "InternalErrorException",
+        "read timeout",
     )
 
 

@@ -50,6 +50,8 @@ def test_a_throttled_login_is_a_503_at_once(
     client.cookies.clear()
     checks = store.count("check")
     store.fail_next("check", CredentialStoreThrottled("check", "TooManyRequestsException", 1))
-    response = client.post("/store/auth", json={"email": "ann@example.com", "password": "ann password"})
+    response = client.post(
+        "/store/auth", json={"email": "ann@example.com", "password": "ann password"}
+    )
     assert (response.status_code, response.headers.get("retry-after")) == (503, "1")
     assert store.count("check") == checks + 1

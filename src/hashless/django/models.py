@@ -16,8 +16,8 @@ class WriteFence(models.Model):
     means the same whatever ``USE_TZ`` says.
     """
 
-    username = models.CharField(max_length=150, primary_key=True)
-    until = models.FloatField()
+    username: models.CharField[str, str] = models.CharField(max_length=150, primary_key=True)
+    until: models.FloatField[float, float] = models.FloatField()
 
     class Meta:
         app_label = "hashless"

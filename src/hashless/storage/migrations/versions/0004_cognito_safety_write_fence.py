@@ -20,7 +20,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("customer", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("credential_fence_until", UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("credential_fence_until", UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
