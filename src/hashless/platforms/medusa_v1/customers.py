@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ulid import ULID
 
 from hashless.errors import AccountExists
-from hashless.migration.records import CredentialRecord, CredentialState
+from hashless.migration.records import CredentialRecord, CredentialRecords, CredentialState
 from hashless.platforms.medusa_v1.records import (
     BY_EMAIL,
     BY_ID,
@@ -159,7 +159,8 @@ class MedusaCustomers:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
-        self.records = MedusaCredentialRecords(sessions)
+        self._records = MedusaCredentialRecords(sessions)
+        self.records: CredentialRecords = self._records
 
     @property
     def accounts(self) -> Select[Any]:
@@ -174,7 +175,8 @@ class MedusaCustomers:
 
     def record_of(self, row: Any) -> CredentialRecord:
         assert isinstance(row, MedusaCustomer)
-        return record_from((row.id, row.email, row.password_hash, row.in_store, row.blocked))
+        # The write fence is read under the lock only (``CredentialRecord.write_fence``).
+        return record_from((row.id, row.email, row.password_hash, row.in_store, row.blocked, None))
 
     def get(self, customer_id: str) -> MedusaCustomer | None:
         with self._sessions() as session:
@@ -276,8 +278,13 @@ class MedusaCustomers:
             ).all()
         return [_row(row) for row in rows], count
 
+    def existing_ids(self, customer_ids: Sequence[str]) -> set[str]:
+        with self._sessions() as session:
+            found = session.scalars(select(customer.c.id).where(customer.c.id.in_(customer_ids)))
+            return set(found)
+
     def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
-        with self.records.locked(customer_id) as locked:
+        with self._records.locked(customer_id) as locked:
             if locked is None or locked.record.state is not CredentialState.COGNITO:
                 return False
             if not still_gone():

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -76,12 +77,13 @@ _RECORD_COLUMNS = (
     customer.c.password_hash,
     MARK.c.in_store,
     MARK.c.blocked,
+    MARK.c.fence_until,
 )
 
 
 def record_from(values: Sequence[Any]) -> CredentialRecord:
-    """The record of ``(id, email, password_hash, in_store, blocked)``."""
-    customer_id, email, password_hash, in_store, blocked = values
+    """The record of ``(id, email, password_hash, in_store, blocked, fence_until)``."""
+    customer_id, email, password_hash, in_store, blocked, fence_until = values
     if password_hash is not None:
         state = CredentialState.LEGACY
     elif in_store:
@@ -97,6 +99,7 @@ def record_from(values: Sequence[Any]) -> CredentialRecord:
         legacy_format=None,
         legacy_hash=password_hash,
         blocked=bool(blocked) and password_hash is not None,
+        write_fence=fence_until,
     )
 
 
@@ -156,6 +159,7 @@ class _LockedMedusaCustomer:
             migrated=self.current.state is CredentialState.LEGACY,
             in_store=True,
             blocked=False,
+            fence_until=None,
         )
         self.current = replace(
             self.current,
@@ -163,11 +167,16 @@ class _LockedMedusaCustomer:
             legacy_hash=None,
             legacy_format=None,
             blocked=False,
+            write_fence=None,
         )
 
     def mark_blocked(self) -> None:
         upsert_mark(self.connection, self.current.customer_id, blocked=True)
         self.current = replace(self.current, blocked=True)
+
+    def fence_writes(self, until: datetime) -> None:
+        upsert_mark(self.connection, self.current.customer_id, fence_until=until)
+        self.current = replace(self.current, write_fence=until)
 
     def set_email(self, email: str) -> None:
         email = medusa_email(email)
