@@ -22,13 +22,10 @@ import queue
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +36,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The Medusa v1 example's process helpers (ports, environment, status probes) serve here too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "medusa-v1"))
+
+from medusa_backend import free_port, http_status
+from stack import clean_env
 
 pytestmark = pytest.mark.node
 
@@ -107,26 +110,6 @@ def node() -> str:
 # --- processes --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without any hashless, Cognito or proxy settings."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.upper().startswith(("HASHLESS_", "COGNITO_"))
-        and not key.lower().endswith("_proxy")
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
-
-
 @dataclass
 class Process:
     name: str
@@ -174,17 +157,6 @@ def running(name: str, command: list[str], env: dict[str, str], workdir: Path) -
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
-
-
-def http_status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return None
 
 
 @contextmanager

@@ -37,6 +37,7 @@ __all__ = [
     "create_database",
     "drop_database",
     "free_port",
+    "http_status",
     "install",
     "migrate",
     "register_through_medusa",
@@ -228,7 +229,9 @@ def running_medusa(
             log,
             project,
         )
-        wait_until(lambda: _status(f"{server.url}/health") == 200, process, "Medusa's /health", log)
+        wait_until(
+            lambda: http_status(f"{server.url}/health") == 200, process, "Medusa's /health", log
+        )
         yield server
 
 
@@ -271,7 +274,7 @@ def wait_until(
         time.sleep(0.25)
 
 
-def _status(url: str) -> int | None:
+def http_status(url: str) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             status: int = response.status

@@ -20,12 +20,19 @@ from medusa_backend import (
     MedusaError,
     MedusaServer,
     free_port,
+    http_status,
     running_process,
     wait_until,
 )
-from medusa_backend import _status as http_status
 
-__all__ = ["BIN", "Hashless", "hashless_env", "running_cognito_stand_in", "running_hashless"]
+__all__ = [
+    "BIN",
+    "Hashless",
+    "clean_env",
+    "hashless_env",
+    "running_cognito_stand_in",
+    "running_hashless",
+]
 
 BIN = Path(sys.executable).parent
 """The environment hashless is installed in (``dev.py``'s ``.venv``)."""
@@ -37,7 +44,8 @@ AWS = {
 }
 
 
-def _clean_env(extra: Mapping[str, str]) -> dict[str, str]:
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any hashless, Cognito or proxy settings."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -56,13 +64,13 @@ def running_cognito_stand_in(workdir: Path) -> Iterator[dict[str, str]]:
     endpoint = f"http://127.0.0.1:{port}"
     log = workdir / "moto.log"
     moto = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
-    with running_process(moto, _clean_env({}), log) as process:
+    with running_process(moto, clean_env(), log) as process:
         wait_until(lambda: http_status(endpoint) is not None, process, "moto server", log)
         settings = {**AWS, "COGNITO_ENDPOINT_URL": endpoint}
         provisioned = subprocess.run(
             [str(BIN / "hashless"), "provision"],
             cwd=workdir,
-            env=_clean_env(settings),
+            env=clean_env(**settings),
             capture_output=True,
             text=True,
             timeout=WAIT,
@@ -83,8 +91,8 @@ def hashless_env(
     medusa: MedusaServer, cognito: Mapping[str, str], **settings: str
 ) -> dict[str, str]:
     """``hashless serve``'s environment for Medusa v1 mode on Medusa's own database."""
-    return _clean_env(
-        {
+    return clean_env(
+        **{
             **cognito,
             "HASHLESS_PLATFORM": "medusa-v1",
             "HASHLESS_DATABASE_URL": medusa.database_url,

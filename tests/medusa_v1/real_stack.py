@@ -118,8 +118,8 @@ class MedusaStack:
     ) -> dict[str, Any]:
         """medusa_v1_checkout.mjs through hashless (or ``base_url``, a proxy in front of
         it): log in, profile, cart, order."""
-        env = stack._clean_env(
-            {
+        env = stack.clean_env(
+            **{
                 "HASHLESS_BASE_URL": base_url or self.hashless.url,
                 "FLOW_EMAIL": email,
                 "FLOW_PASSWORD": password,
