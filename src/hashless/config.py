@@ -121,7 +121,8 @@ class Settings(BaseSettings):
     )
     """Cognito calls per second this host makes per quota category (0: no limit):
     UserAuthentication (logins), UserCreation, UserAccountRecovery (password sets),
-    UserUpdate (email changes, deletes). Several hosts: give each quota / hosts."""
+    UserUpdate (email changes, deletes). Several hosts: share them through Redis
+    (HASHLESS_QUOTA_REDIS_URL), or give each host quota / hosts."""
     cognito_rate_create: float = Field(
         default=50, ge=0, validation_alias=_env("HASHLESS_COGNITO_RATE_CREATE")
     )
@@ -139,6 +140,15 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("HASHLESS_COGNITO_RATE_FILE")
     )
     """The file every worker on this host shares its quota through; default in /dev/shm."""
+    quota_redis_url: SecretStr | None = Field(
+        default=None, validation_alias=_env("HASHLESS_QUOTA_REDIS_URL")
+    )
+    """Redis that every worker on every host shares the Cognito rates through (unset: the
+    file above, one budget per host). A secret: the URL may hold Redis' password."""
+    quota_redis_key: str | None = Field(
+        default=None, validation_alias=_env("HASHLESS_QUOTA_REDIS_KEY")
+    )
+    """The buckets' key prefix in Redis; default ``hashless:quota:<pool id>``."""
     log_format: Literal["json", "text"] = Field(
         default="text", validation_alias=_env("HASHLESS_LOG_FORMAT")
     )
@@ -150,9 +160,7 @@ class Settings(BaseSettings):
     smtp_tls: Literal["none", "starttls", "tls"] = Field(
         default="starttls", validation_alias=_env("HASHLESS_SMTP_TLS")
     )
-    smtp_username: str | None = Field(
-        default=None, validation_alias=_env("HASHLESS_SMTP_USERNAME")
-    )
+    smtp_username: str | None = Field(default=None, validation_alias=_env("HASHLESS_SMTP_USERNAME"))
     smtp_password: SecretStr | None = Field(
         default=None, validation_alias=_env("HASHLESS_SMTP_PASSWORD")
     )

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -25,7 +31,7 @@ log = logging.getLogger("hashless.cli")
     default=1,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Worker processes; they share state only through the database.",
+    help="Worker processes; they share state through the database, metrics in one folder.",
 )
 @friendly_errors
 def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
@@ -66,4 +72,51 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
         uvicorn.run(create_app(context), host=host, port=port, log_config=None)
         return
     context.db.engine.dispose()
-    uvicorn.run(APP_FACTORY, factory=True, workers=workers, host=host, port=port, log_config=None)
+    with metrics_folder():
+        uvicorn.run(
+            APP_FACTORY, factory=True, workers=workers, host=host, port=port, log_config=None
+        )
+
+
+_FOLDER_PREFIX = "hashless-metrics-"
+
+
+@contextmanager
+def metrics_folder() -> Iterator[Path]:
+    """A fresh private folder for the workers' metric files (Prometheus' multiprocess
+    mode), removed at exit; folders that a killed ``serve`` left behind go at start.
+
+    Its name carries this process's id, so a folder whose process is gone is known stale.
+    """
+    for stale in Path(tempfile.gettempdir()).glob(f"{_FOLDER_PREFIX}*"):
+        if _left_behind(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
+    previous = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    # Spawned workers read it when they import prometheus-client.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        else:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = previous
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _left_behind(folder: Path) -> bool:
+    try:
+        owner = folder.stat().st_uid
+        pid = int(folder.name.removeprefix(_FOLDER_PREFIX).split("-", 1)[0])
+    except (OSError, ValueError):
+        return False
+    if owner != os.getuid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
