@@ -49,8 +49,8 @@ _ASSUMED_HOSTS = 2
 
 # KEYS[1] the bucket hash, KEYS[2] the hosts' sorted set.
 # ARGV: rate, capacity, host id, host window (s), op ("reserve", "refund", "peek"), max wait.
-# Returns {answer, live hosts}: reserve answers the wait in microseconds or -1 (no room),
-# peek the microseconds until a token is there, refund 0.
+# Returns {answer, live hosts}: reserve answers the wait in microseconds, or minus the
+# microseconds until a token is there (no room now); peek answers the latter, refund 0.
 _SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
@@ -72,7 +72,7 @@ if op == 'reserve' then
   local wait = 0
   if tokens < 1 then wait = (1 - tokens) / rate end
   if wait > tonumber(ARGV[6]) then
-    answer = -1
+    answer = -math.ceil(wait * 1000000)
   else
     tokens = tokens - 1
     answer = math.ceil(wait * 1000000)
@@ -125,6 +125,7 @@ class RedisTokenBuckets:
         self._on_state = on_state
         self._clock = clock
         self._lock = threading.Lock()
+        self._refusal = threading.local()
         self._hosts: int | None = None
         self._down_since: float | None = None
         self._next_try = 0.0
@@ -143,7 +144,11 @@ class RedisTokenBuckets:
         answer = self._run(category, "reserve", max_wait)
         if answer is None:
             return self._fallback().reserve(category, max_wait)
-        return None if answer < 0 else answer / 1_000_000
+        if answer < 0:
+            # QuotaShapedStore asks for the Retry-After next, in this thread: no second trip.
+            self._refusal.last = (category, -answer)
+            return None
+        return answer / 1_000_000
 
     def refund(self, category: QuotaCategory) -> None:
         if category not in self._rates:
@@ -154,7 +159,11 @@ class RedisTokenBuckets:
     def retry_after(self, category: QuotaCategory) -> int:
         if category not in self._rates:
             return 1
-        answer = self._run(category, "peek", 0.0)
+        last = getattr(self._refusal, "last", None)
+        self._refusal.last = None
+        answer = last[1] if last is not None and last[0] is category else None
+        if answer is None:
+            answer = self._run(category, "peek", 0.0)
         if answer is None:
             return self._fallback().retry_after(category)
         return max(1, math.ceil(answer / 1_000_000))
