@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import RedisServer, Service, StandIn, seed_customers, service_environment
 from loadgen import request_bytes
 
+from hashless.credentials import redis_quota
 from hashless.storage import Database
 
 __all__ = ["HOSTS", "run_two_hosts"]
@@ -154,9 +155,10 @@ class _Balancer:
 
 async def _offer(
     balancer: _Balancer, rate: float, seconds: float, kill_at: float, kill: Any
-) -> tuple[list[_Answer], float, float]:
+) -> tuple[list[_Answer], float, float, float]:
     """Logins at ``rate`` for ``seconds``; ``kill()`` runs ``kill_at`` seconds in.
-    Returns the answers, the run's length, and when the kill happened."""
+    Returns the answers, the seconds it took to send them all and to hear the last
+    answer, and when the kill happened."""
     answers: list[_Answer] = []
     limit = asyncio.Semaphore(512)
     started = time.perf_counter()
@@ -176,8 +178,9 @@ async def _offer(
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(index)))
+    offered_for = time.perf_counter() - started
     await asyncio.gather(*tasks)
-    return answers, time.perf_counter() - started, killed_at
+    return answers, offered_for, time.perf_counter() - started, killed_at
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -254,15 +257,17 @@ def _drop_database(admin_url: str, name: str) -> None:
 def run_two_hosts(
     workdir: Path,
     postgres_admin_url: str,
+    redis_url: str,
     *,
     rate: float = 300.0,
     seconds: float = 30.0,
     quota: float = 120.0,
     kill_at: float = 0.5,
 ) -> dict[str, Any]:
-    """One run; every figure measured, nothing asserted (the test asserts on them)."""
+    """One run on a database of its own (dropped after) and the Redis at ``redis_url``
+    (under a key of its own, deleted after); every figure measured, nothing asserted."""
     name, database_url = _fresh_database(postgres_admin_url)
-    redis = RedisServer(_free_port(("127.0.0.1",)))
+    quota_key = f"hashless-multihost:{name}"
     standin = StandIn()
     services: list[Service] = []
     try:
@@ -277,7 +282,8 @@ def run_two_hosts(
             env = service_environment(
                 standin,
                 database_url,
-                HASHLESS_QUOTA_REDIS_URL=redis.url,
+                HASHLESS_QUOTA_REDIS_URL=redis_url,
+                HASHLESS_QUOTA_REDIS_KEY=quota_key,
                 HASHLESS_COGNITO_RATE_AUTH=str(quota),
                 # Each "host" its own fallback file and temp folder, as on its own machine.
                 HASHLESS_COGNITO_RATE_FILE=str(folder / "quota.bin"),
@@ -287,7 +293,7 @@ def run_two_hosts(
             services.append(Service(env, port, folder, host=host, workers=2))
         cookies = _session_cookies(HOSTS[1], port, 5)
         balancer = _Balancer([(host, port) for host in HOSTS])
-        answers, elapsed, killed_at = asyncio.run(
+        answers, offered_for, elapsed, killed_at = asyncio.run(
             _offer(balancer, rate, seconds, seconds * kill_at, services[1].kill)
         )
         stats = standin.stats()
@@ -296,15 +302,21 @@ def run_two_hosts(
         dead = _from_disk(dead_folder)
         still_signed_in = sum(_signed_in(HOSTS[0], port, cookie) for cookie in cookies)
         with db.engine.connect() as connection:
-            sessions = connection.exec_driver_sql("SELECT count(*) FROM customer_session").scalar_one()
+            sessions = connection.exec_driver_sql(
+                "SELECT count(*) FROM customer_session"
+            ).scalar_one()
         db.engine.dispose()
     finally:
         for service in services:
             if service.process.poll() is None:
                 service.stop()
         standin.stop()
-        redis.stop()
         _drop_database(postgres_admin_url, name)
+        client = redis_quota.connect(redis_url, timeout=5)
+        leftovers = client.keys(f"{{{quota_key}}}:*")
+        if leftovers:
+            client.delete(*leftovers)
+        client.close()
 
     statuses = Counter(a.status for a in answers)
     by_host = Counter((HOSTS[a.host], a.status) for a in answers)
@@ -319,7 +331,7 @@ def run_two_hosts(
         "offered": len(answers),
         "offered_per_second": round(rate, 1),
         "seconds": round(elapsed, 2),
-        "sent_per_second": round(len(answers) / elapsed, 1),
+        "sent_per_second": round(len(answers) / offered_for, 1),
         "statuses": dict(statuses),
         "successful_per_second": round(statuses[200] / elapsed, 1),
         "refused": statuses[503],
@@ -363,8 +375,14 @@ def main() -> int:
     )
     args = parser.parse_args()
     load = Path("/proc/loadavg").read_text().split()[:3]
-    with tempfile.TemporaryDirectory(prefix="hashless-multihost-") as work:
-        figures = run_two_hosts(Path(work), args.postgres, rate=args.rate, seconds=args.seconds)
+    redis = RedisServer(_free_port(("127.0.0.1",)))
+    try:
+        with tempfile.TemporaryDirectory(prefix="hashless-multihost-") as work:
+            figures = run_two_hosts(
+                Path(work), args.postgres, redis.url, rate=args.rate, seconds=args.seconds
+            )
+    finally:
+        redis.stop()
     figures["load_average_before_after"] = [load, Path("/proc/loadavg").read_text().split()[:3]]
     print(json.dumps(figures, indent=2))
     return 0

@@ -174,7 +174,7 @@ def test_a_redis_that_hangs_costs_one_short_timeout_then_recovers(
     finally:
         redis_server.resume()
     assert first is not None and second is not None
-    assert took < 1.0  # the socket timeout is 0.05 s; seconds would mean retries
+    assert took < 1.5  # the socket timeout is 0.2 s; seconds would mean retries
     assert skipped < took
     assert not buckets.shared
     time.sleep(0.35)

@@ -238,9 +238,13 @@ class RedisTokenBuckets:
         return buckets
 
 
-def connect(url: str, *, timeout: float = 0.05) -> redis.Redis:
+def connect(url: str, *, timeout: float = 0.2) -> redis.Redis:
     """A client that gives up quickly: a login waits at most ``timeout`` (twice, to
-    connect and to answer) on a Redis that is slow or gone, then uses the fallback."""
+    connect and to answer) on a Redis that is slow or gone, then uses the fallback.
+
+    Redis answers in well under a millisecond; 0.2 s leaves room for a busy host's
+    scheduler (0.05 s fell back spuriously on a 2-core machine at load 10), and only
+    one login per process per ``RETRY_SECONDS`` pays it while Redis is out of reach."""
     try:
         return redis.Redis.from_url(
             url,
