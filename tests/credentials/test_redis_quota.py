@@ -204,3 +204,29 @@ def test_a_bad_url_is_a_configuration_error_that_repeats_no_password() -> None:
     with pytest.raises(ConfigurationError, match="HASHLESS_QUOTA_REDIS_URL") as caught:
         redis_quota.connect("http://user:s3cret-pw@redis:6379")
     assert "s3cret-pw" not in str(caught.value)
+
+
+def test_the_service_wiring_shares_the_budget_between_hosts_through_redis(
+    redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With HASHLESS_QUOTA_REDIS_URL, two hosts (each its own rate file) draw from one
+    budget: the second host's call beyond it is refused, naming the budget "across hosts".
+    Without it each host's file would have let both calls through."""
+    from hashless.config import Settings
+    from hashless.credentials.memory import InMemoryCredentialStore
+    from hashless.errors import CredentialStoreThrottled
+    from hashless.service.wiring import quota_shaped
+
+    monkeypatch.setenv("HASHLESS_QUOTA_REDIS_URL", redis_server.url)
+    monkeypatch.setenv("HASHLESS_COGNITO_RATE_AUTH", "1")
+    monkeypatch.setenv("HASHLESS_COGNITO_RATE_MAX_WAIT_MS", "0")
+    store = InMemoryCredentialStore()
+    store.create("cus_1", "ann@example.com")
+    store.set_password("cus_1", "correct horse")
+    hosts = []
+    for name in ("a", "b"):
+        monkeypatch.setenv("HASHLESS_COGNITO_RATE_FILE", str(tmp_path / f"{name}.bin"))
+        hosts.append(quota_shaped(store, Settings(), key="us-east-1_Wiring"))
+    hosts[0].check("cus_1", "correct horse")
+    with pytest.raises(CredentialStoreThrottled, match="across hosts"):
+        hosts[1].check("cus_1", "correct horse")
