@@ -15,8 +15,8 @@ of the quota (small fleets) or overshoot it (large ones); the count the fleet la
 reported is the best estimate there is. A process that never reached Redis assumes
 two hosts, the smallest fleet that needs a shared budget at all. A Redis failure
 alone therefore never refuses a login: at worst it shrinks this host's share.
-Redis is tried again at most every ``RETRY_SECONDS``; the fallback and the recovery
-are logged once each.
+Meanwhile a thread PINGs Redis every ``RETRY_SECONDS``, so only the call that found
+Redis out of reach waited for it; the fallback and the recovery are logged once each.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ log = logging.getLogger("hashless.quota")
 HOST_WINDOW = 60.0
 """Seconds a host counts as live after its last draw from the shared buckets."""
 RETRY_SECONDS = 1.0
-"""How often a process whose Redis failed tries it again."""
+"""How often a process whose Redis failed PINGs it (in a thread of its own)."""
 _ASSUMED_HOSTS = 2
 
 # KEYS[1] the bucket hash, KEYS[2] the hosts' sorted set.
@@ -128,7 +128,7 @@ class RedisTokenBuckets:
         self._refusal = threading.local()
         self._hosts: int | None = None
         self._down_since: float | None = None
-        self._next_try = 0.0
+        self._closed = False
 
     def rate(self, category: QuotaCategory) -> float | None:
         return self._rates.get(category)
@@ -169,6 +169,7 @@ class RedisTokenBuckets:
         return max(1, math.ceil(answer / 1_000_000))
 
     def close(self) -> None:
+        self._closed = True
         for buckets in self._fallbacks.values():
             buckets.close()
         self._client.close()
@@ -176,11 +177,7 @@ class RedisTokenBuckets:
     def _run(self, category: QuotaCategory, op: str, max_wait: float) -> int | None:
         """The script's answer, or None if Redis is (or was just found) out of reach."""
         if self._down_since is not None:
-            with self._lock:
-                # One thread at a time tries a Redis that failed; the others fall back.
-                if self._clock() < self._next_try:
-                    return None
-                self._next_try = self._clock() + RETRY_SECONDS
+            return None
         rate = self._rates[category]
         try:
             answer: Any = self._script(
@@ -191,13 +188,14 @@ class RedisTokenBuckets:
         except redis.RedisError as exc:
             self._failed(exc)
             return None
-        self._answered(hosts)
+        if hosts != self._hosts:
+            self._hosts = hosts
+            self._notify()
         return result
 
     def _failed(self, exc: redis.RedisError) -> None:
         with self._lock:
-            self._next_try = self._clock() + RETRY_SECONDS
-            if self._down_since is not None:
+            if self._down_since is not None or self._closed:
                 return
             self._down_since = self._clock()
             hosts = self._hosts or _ASSUMED_HOSTS
@@ -208,22 +206,26 @@ class RedisTokenBuckets:
             hosts,
         )
         self._notify()
+        threading.Thread(target=self._probe, name="hashless-quota-probe", daemon=True).start()
 
-    def _answered(self, hosts: int) -> None:
-        with self._lock:
-            recovered = self._down_since is not None
-            changed = recovered or hosts != self._hosts
-            down_for = self._clock() - self._down_since if self._down_since is not None else 0
-            self._down_since = None
-            self._hosts = hosts
-        if recovered:
+    def _probe(self) -> None:
+        """PING Redis every ``RETRY_SECONDS`` until it answers, in a thread of its own: no
+        login waits on a Redis that is known to be out of reach."""
+        while not self._closed:
+            time.sleep(RETRY_SECONDS)
+            try:
+                self._client.ping()
+            except redis.RedisError:
+                continue
+            with self._lock:
+                down_for = self._clock() - (self._down_since or self._clock())
+                self._down_since = None
             log.warning(
-                "quota: Redis answers again after %.1f s: %d hosts share the Cognito budget",
+                "quota: Redis answers again after %.1f s: the hosts share one Cognito budget",
                 down_for,
-                hosts,
             )
-        if changed:
             self._notify()
+            return
 
     def _notify(self) -> None:
         if self._on_state is not None:
