@@ -11,6 +11,7 @@ import socket
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -124,10 +125,10 @@ def moto_endpoint() -> Iterator[str]:
         yield endpoint
 
 
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    """A private ``redis-server`` for one test (its own port, nothing on disk), which the
-    test may pause or stop; tests using it carry the ``redis`` marker."""
+@contextmanager
+def private_redis() -> Iterator[RedisServer]:
+    """A private ``redis-server`` (its own port, nothing on disk), stopped after; skips
+    without Debian's redis-server, which CI=true requires."""
     if REDIS_SERVER is None:
         message = "redis-server is not installed (Debian: apt-get install redis-server)"
         if IN_CI:
@@ -141,3 +142,10 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis for one test, which the test may pause or stop (marker ``redis``)."""
+    with private_redis() as server:
+        yield server
