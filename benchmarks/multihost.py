@@ -385,6 +385,41 @@ def main() -> int:
         redis.stop()
     figures["load_average_before_after"] = [load, Path("/proc/loadavg").read_text().split()[:3]]
     print(json.dumps(figures, indent=2))
+    f = figures
+    lost = f["unanswered"]
+    for measure, value, holds in (
+        (
+            f"successful logins/s, {f['sent_per_second']}/s sent for {args.seconds:g} s",
+            f["successful_per_second"],
+            f["successful_per_second"] >= 114,
+        ),
+        (
+            "calls the stand-in throttled",
+            f["standin_throttled_share"],
+            f["standin_throttled_share"] < 0.01,
+        ),
+        (
+            "refusals with Retry-After / refusals / other errors",
+            f"{f['refused_with_retry_after']} / {f['refused']} / {f['other_errors']}",
+            f["refused_with_retry_after"] == f["refused"] and f["other_errors"] == 0,
+        ),
+        (
+            "survivor's successful logins/s after the kill",
+            f["survivor_successful_per_second_after_kill"],
+            f["survivor_successful_per_second_after_kill"] >= 108,
+        ),
+        (
+            f"sessions in PostgreSQL vs logins answered 200 (+ {lost} unanswered)",
+            f"{f['sessions_in_database']} vs {f['client_succeeded']}",
+            0 <= f["sessions_in_database"] - f["client_succeeded"] <= lost,
+        ),
+        (
+            "metrics' successful logins vs the stand-in's successful checks",
+            f"{f['metrics_logins_succeeded']} vs {f['standin_succeeded']}",
+            abs(f["metrics_logins_succeeded"] - f["standin_succeeded"]) <= lost,
+        ),
+    ):
+        print(f"{'yes' if holds else 'NO '}  {measure}: {value}")
     return 0
 
 
