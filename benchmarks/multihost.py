@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import http.client
 import json
+import os
 import socket
 import sys
 import tempfile
@@ -43,7 +44,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import RedisServer, Service, StandIn, seed_customers, service_environment
+from harness import (
+    RedisServer,
+    Service,
+    StandIn,
+    cpu_seconds,
+    seed_customers,
+    service_environment,
+)
 from loadgen import request_bytes
 
 from hashless.credentials import redis_quota
@@ -238,6 +246,13 @@ def _signed_in(host: str, port: int, cookie: str) -> bool:
     return response.status == 200
 
 
+def _group_cpu(service: Service) -> float:
+    """CPU seconds of ``hashless serve`` and its workers so far."""
+    pid = service.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return cpu_seconds(pid) + sum(cpu_seconds(int(child)) for child in children)
+
+
 def _fresh_database(admin_url: str) -> tuple[str, str]:
     name = f"hashless_multihost_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -293,9 +308,17 @@ def run_two_hosts(
             services.append(Service(env, port, folder, host=host, workers=2))
         cookies = _session_cookies(HOSTS[1], port, 5)
         balancer = _Balancer([(host, port) for host in HOSTS])
+        cpu_before = [_group_cpu(service) for service in services]
+        cpu_of_killed: list[float] = []
+
+        def kill() -> None:
+            cpu_of_killed.append(_group_cpu(services[1]) - cpu_before[1])
+            services[1].kill()
+
         answers, offered_for, elapsed, killed_at = asyncio.run(
-            _offer(balancer, rate, seconds, seconds * kill_at, services[1].kill)
+            _offer(balancer, rate, seconds, seconds * kill_at, kill)
         )
+        hosts_cpu = _group_cpu(services[0]) - cpu_before[0] + cpu_of_killed[0]
         stats = standin.stats()
         survivor = _scrape(HOSTS[0], port)
         (dead_folder,) = (workdir / HOSTS[1] / "tmp").glob("hashless-metrics-*")
@@ -344,6 +367,9 @@ def run_two_hosts(
         "survivor_successful_per_second_after_kill": round(
             sum(1 for a in after_kill if a.status == 200) / window, 1
         ),
+        "hosts_cpu_seconds": round(hosts_cpu, 1),
+        "hosts_cpu_ms_per_answer": round(1000 * hosts_cpu / max(1, len(answers)), 2),
+        "hosts_share_of_the_machine": round(hosts_cpu / elapsed / (os.cpu_count() or 1), 2),
         "standin_calls": calls,
         "standin_throttled": throttled,
         "standin_throttled_share": round(throttled / max(1, calls), 4),
