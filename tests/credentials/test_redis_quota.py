@@ -157,7 +157,7 @@ def test_a_redis_that_hangs_costs_one_short_timeout_then_recovers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A Redis that stops answering (SIGSTOP) delays one call by the short socket timeout,
-    not seconds; the next calls do not try it at all; once it answers a PING again the
+    not seconds; the next calls do not try it at all; once it answers again the
     shared bucket is used once more, and the recovery is logged once."""
     monkeypatch.setattr(redis_quota, "RETRY_SECONDS", 0.1)
     buckets, fallbacks = make_buckets(rate=100.0)
@@ -171,7 +171,7 @@ def test_a_redis_that_hangs_costs_one_short_timeout_then_recovers(
         started = time.monotonic()
         second = buckets.reserve(AUTH, 0.0)
         skipped = time.monotonic() - started
-        time.sleep(0.3)  # the probe's PINGs find it still hung
+        time.sleep(0.3)  # the probe finds it still hung
         assert not buckets.shared
     finally:
         redis_server.resume()

@@ -15,7 +15,7 @@ of the quota (small fleets) or overshoot it (large ones); the count the fleet la
 reported is the best estimate there is. A process that never reached Redis assumes
 two hosts, the smallest fleet that needs a shared budget at all. A Redis failure
 alone therefore never refuses a login: at worst it shrinks this host's share.
-Meanwhile a thread PINGs Redis every ``RETRY_SECONDS``, so only the call that found
+Meanwhile a thread tries Redis every ``RETRY_SECONDS``, so only the call that found
 Redis out of reach waited for it; the fallback and the recovery are logged once each.
 """
 
@@ -44,7 +44,7 @@ log = logging.getLogger("hashless.quota")
 HOST_WINDOW = 60.0
 """Seconds a host counts as live after its last draw from the shared buckets."""
 RETRY_SECONDS = 1.0
-"""How often a process whose Redis failed PINGs it (in a thread of its own)."""
+"""How often a process whose Redis failed tries it again (in a thread of its own)."""
 _ASSUMED_HOSTS = 2
 
 # KEYS[1] the bucket hash, KEYS[2] the hosts' sorted set.
@@ -209,12 +209,24 @@ class RedisTokenBuckets:
         threading.Thread(target=self._probe, name="hashless-quota-probe", daemon=True).start()
 
     def _probe(self) -> None:
-        """PING Redis every ``RETRY_SECONDS`` until it answers, in a thread of its own: no
-        login waits on a Redis that is known to be out of reach."""
+        """Try Redis every ``RETRY_SECONDS`` until it answers, in a thread of its own: no
+        login waits on a Redis that is known to be out of reach. The try is the script
+        itself (a look at a bucket), so a Redis that answers PING but cannot run it (a
+        read-only replica, out of memory) stays out."""
+        category = next(iter(self._rates))
+        keys = [f"{self._key}:{category.value}", self._hosts_key]
+        args: list[str | float] = [
+            self._rates[category],
+            self._capacity[category],
+            self._host_id,
+            HOST_WINDOW,
+            "peek",
+            0.0,
+        ]
         while not self._closed:
             time.sleep(RETRY_SECONDS)
             try:
-                self._client.ping()
+                self._script(keys=keys, args=args)
             except redis.RedisError:
                 continue
             with self._lock:
