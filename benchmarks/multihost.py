@@ -341,6 +341,10 @@ def run_two_hosts(
             client.delete(*leftovers)
         client.close()
 
+    fallbacks = sum(
+        log.read_text(errors="replace").count("quota: Redis out of reach")
+        for log in workdir.glob("*/serve-*.log")
+    )
     statuses = Counter(a.status for a in answers)
     by_host = Counter((HOSTS[a.host], a.status) for a in answers)
     lost_at = sorted(round(a.at, 2) for a in answers if a.status == 0)
@@ -370,6 +374,7 @@ def run_two_hosts(
         "hosts_cpu_seconds": round(hosts_cpu, 1),
         "hosts_cpu_ms_per_answer": round(1000 * hosts_cpu / max(1, len(answers)), 2),
         "hosts_share_of_the_machine": round(hosts_cpu / elapsed / (os.cpu_count() or 1), 2),
+        "redis_fallbacks_logged": fallbacks,
         "standin_calls": calls,
         "standin_throttled": throttled,
         "standin_throttled_share": round(throttled / max(1, calls), 4),
