@@ -19,6 +19,7 @@ Half-way, one host is killed (SIGKILL to its whole process group). Then:
 
     .venv/bin/python benchmarks/multihost.py              # 300/s for 30 s
     .venv/bin/python benchmarks/multihost.py --seconds 12
+    .venv/bin/python benchmarks/multihost.py --buckets    # what one take of a token costs
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import http.client
 import json
 import os
 import socket
+import statistics
 import sys
 import tempfile
 import time
@@ -55,6 +57,7 @@ from harness import (
 from loadgen import request_bytes
 
 from hashless.credentials import redis_quota
+from hashless.credentials.shaping import QuotaCategory, SharedTokenBuckets
 from hashless.storage import Database
 
 __all__ = ["HOSTS", "run_two_hosts"]
@@ -403,6 +406,32 @@ def run_two_hosts(
     }
 
 
+def bucket_costs(redis_url: str, folder: Path, calls: int = 2000) -> dict[str, Any]:
+    """What one take of a token costs the calling worker: the file bucket against one
+    Redis script (median of 5 rounds of ``calls``; wall and this process's CPU, µs)."""
+    auth = QuotaCategory.AUTHENTICATION
+    file_buckets = SharedTokenBuckets(folder / "costs.bin", {auth: 1e9})
+    shared = redis_quota.RedisTokenBuckets(
+        redis_quota.connect(redis_url),
+        "hashless-costs",
+        "costs",
+        {auth: 1e9},
+        lambda _: file_buckets,
+    )
+    costs: dict[str, Any] = {}
+    for name, buckets in (("file", file_buckets), ("redis", shared)):
+        rounds = []
+        for _ in range(5):
+            wall, cpu = time.perf_counter(), time.process_time()
+            for _ in range(calls):
+                buckets.reserve(auth, 0.1)
+            rounds.append((time.perf_counter() - wall, time.process_time() - cpu))
+        costs[f"{name}_wall_us"] = round(statistics.median(w for w, _ in rounds) / calls * 1e6, 1)
+        costs[f"{name}_cpu_us"] = round(statistics.median(c for _, c in rounds) / calls * 1e6, 1)
+    shared.close()
+    return costs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=300.0)
@@ -410,11 +439,15 @@ def main() -> int:
     parser.add_argument(
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
+    parser.add_argument("--buckets", action="store_true", help="only the cost of one take")
     args = parser.parse_args()
     load = Path("/proc/loadavg").read_text().split()[:3]
     redis = RedisServer(_free_port(("127.0.0.1",)))
     try:
         with tempfile.TemporaryDirectory(prefix="hashless-multihost-") as work:
+            if args.buckets:
+                print(json.dumps(bucket_costs(redis.url, Path(work))))
+                return 0
             figures = run_two_hosts(
                 Path(work), args.postgres, redis.url, rate=args.rate, seconds=args.seconds
             )
