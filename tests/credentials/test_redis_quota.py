@@ -32,7 +32,9 @@ class Fallbacks:
 
     def __call__(self, divisor: int) -> SharedTokenBuckets:
         self.divisors.append(divisor)
-        return SharedTokenBuckets(self.folder / "fallback.bin", {AUTH: self.rate / divisor})
+        return SharedTokenBuckets(
+            self.folder / "fallback.bin", {AUTH: self.rate / divisor}, burst_seconds=0.1
+        )
 
 
 @pytest.fixture

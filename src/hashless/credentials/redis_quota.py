@@ -34,7 +34,11 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from hashless.credentials.shaping import QuotaCategory, SharedTokenBuckets
+from hashless.credentials.shaping import (
+    DEFAULT_BURST_SECONDS,
+    QuotaCategory,
+    SharedTokenBuckets,
+)
 from hashless.errors import ConfigurationError
 
 __all__ = ["HOST_WINDOW", "RETRY_SECONDS", "RedisTokenBuckets", "connect", "host_identity"]
@@ -106,7 +110,7 @@ class RedisTokenBuckets:
         rates: Mapping[QuotaCategory, float],
         fallback: Callable[[int], SharedTokenBuckets],
         *,
-        burst_seconds: float = 0.1,
+        burst_seconds: float = DEFAULT_BURST_SECONDS,
         on_state: Callable[[bool, int], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
