@@ -10,6 +10,7 @@ dashboard's recent-call figures stay those of the worker that serves the page.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -223,7 +224,9 @@ def _forget_dead_workers(folder: str) -> None:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            multiprocess.mark_process_dead(pid, folder)  # type: ignore[no-untyped-call]
+            # Another worker's scrape may be removing the same files.
+            with contextlib.suppress(FileNotFoundError):
+                multiprocess.mark_process_dead(pid, folder)  # type: ignore[no-untyped-call]
         except PermissionError:
             continue
 
