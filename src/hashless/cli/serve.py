@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,12 +115,14 @@ def metrics_folder() -> Iterator[Path]:
 
 
 def _left_behind(folder: Path) -> bool:
+    """A folder of ours (not a link planted in the shared temp folder) whose ``serve``
+    process is gone."""
     try:
-        owner = folder.stat().st_uid
+        info = folder.lstat()
         pid = int(folder.name.removeprefix(_FOLDER_PREFIX).split("-", 1)[0])
     except (OSError, ValueError):
         return False
-    if owner != os.getuid():
+    if info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
         return False
     try:
         os.kill(pid, 0)
