@@ -150,9 +150,7 @@ class Settings(BaseSettings):
     smtp_tls: Literal["none", "starttls", "tls"] = Field(
         default="starttls", validation_alias=_env("HASHLESS_SMTP_TLS")
     )
-    smtp_username: str | None = Field(
-        default=None, validation_alias=_env("HASHLESS_SMTP_USERNAME")
-    )
+    smtp_username: str | None = Field(default=None, validation_alias=_env("HASHLESS_SMTP_USERNAME"))
     smtp_password: SecretStr | None = Field(
         default=None, validation_alias=_env("HASHLESS_SMTP_PASSWORD")
     )

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hashless.service.context import ServiceContext
 from hashless.service.guard import RequestOrigin
+from hashless.storage.devices import DEVICE_LIFETIME
 from hashless.storage.models import Customer
 from hashless.storage.sessions import SessionInfo
 
@@ -26,6 +27,8 @@ __all__ = [
     "client_ip",
     "context",
     "cookie_session_token",
+    "presented_device",
+    "remember_device",
     "set_session_cookie",
 ]
 
@@ -138,6 +141,36 @@ def set_session_cookie(response: Response, ctx: ServiceContext, token: str) -> N
         ctx.cookie_name,
         token,
         max_age=int(ctx.db.sessions.absolute.total_seconds()),
+        path="/",
+        secure=ctx.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+DEVICE_HEADER = "x-hashless-device"
+"""Apps without a cookie jar send their known-device token in this header."""
+
+
+def _device_cookie(ctx: ServiceContext) -> str:
+    return "__Host-hashless_device" if ctx.cookie_secure else "hashless_device"
+
+
+def presented_device(request: Request, ctx: ServiceContext) -> str | None:
+    """The known-device token the client holds, from its cookie or header."""
+    return request.headers.get(DEVICE_HEADER) or request.cookies.get(_device_cookie(ctx))
+
+
+def remember_device(
+    response: Response, ctx: ServiceContext, token: str, *, header: bool = False
+) -> None:
+    """Hand the device its token as a long-lived cookie, and to apps as a header."""
+    if header:
+        response.headers[DEVICE_HEADER] = token
+    response.set_cookie(
+        _device_cookie(ctx),
+        token,
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
         path="/",
         secure=ctx.cookie_secure,
         httponly=True,

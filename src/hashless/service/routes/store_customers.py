@@ -180,6 +180,8 @@ def reset_password(body: PasswordResetRequest, ctx: Context, origin: Origin) -> 
         ctx.db.reset_tokens.give_back(body.token)
         raise
     ctx.db.reset_tokens.revoke_all(record.customer_id)
+    # Whoever's guesses held the account, its owner now gets in with the new password.
+    ctx.guard.forgive(record.email)
     ctx.guard.audit(
         "password.reset",
         "success",
