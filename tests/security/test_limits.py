@@ -132,7 +132,10 @@ def test_an_address_guessing_faster_than_its_slots_gets_429_but_known_devices_pa
     with TestClient(create_app(context)) as newcomer:
         _fail_from_one_address(newcomer, ADDRESS_RULE.free + 1)
         for _ in range(3):  # a run from the address has reserved the slots of the next minutes
-            db.throttle.take_slot("ip:testclient", timedelta(minutes=1), hold=timedelta(hours=1))
+            with db.transaction() as writing:
+                db.throttle.take_slot(
+                    "ip:testclient", timedelta(minutes=1), hold=timedelta(hours=1), within=writing
+                )
         refused = newcomer.post("/store/auth", json=ANN)
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert client.post("/store/auth", json=ANN).status_code == 200

@@ -21,7 +21,7 @@ from hashless.errors import (
 )
 from hashless.migration import CredentialRecord, MigrationEngine, MigrationEvent
 from hashless.migration.records import CredentialState
-from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OUTAGE_RETRY_AFTER, OutageWatch
+from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch
 from hashless.service.timing import FailureFloor
 from hashless.storage import AuditEntry, Database, ThrottleRule, ThrottleState
 from hashless.storage.models import Customer
@@ -172,10 +172,9 @@ class LoginGuard:
         except (InvalidCredentials, TooManyAttempts):
             await self.floor.pad(started)
             raise
-        except CredentialStoreUnavailable as exc:
+        except CredentialStoreUnavailable:
             await self.outage.pad(started)
-            # One Retry-After too, whatever failed and however: the answer is the same.
-            raise CredentialStoreUnavailable("login", str(exc), OUTAGE_RETRY_AFTER) from exc
+            raise
 
     def login(
         self,
@@ -241,7 +240,10 @@ class LoginGuard:
         failures = gate.counters.failures(address) if address else 0
         if not wall and not known and not slot_taken and address and failures > ADDRESS_RULE.free:
             spacing = ADDRESS_RULE.delay(failures)
-            slot = self._db.throttle.take_slot(address, spacing, hold=ADDRESS_HOLD)
+            with self._db.transaction() as writing:
+                slot = self._db.throttle.take_slot(
+                    address, spacing, hold=ADDRESS_HOLD, within=writing
+                )
             if slot is None:
                 wall = spacing
             elif slot > timedelta(0):
@@ -286,7 +288,8 @@ class LoginGuard:
         store did not judge answers as the outage does (``hashless.service.outage``).
         """
         if gate.outage:
-            self._db.throttle.record_failure(gate.rules)
+            with self._db.transaction() as writing:
+                self._db.throttle.record_failure(gate.rules, within=writing)
         try:
             return authenticate()
         except InvalidCredentials:
@@ -307,15 +310,17 @@ class LoginGuard:
             if lift:
                 self.outage.lifted()
             if gate.outage and not answered():
-                raise CredentialStoreUnavailable("login", "the store failed recently") from None
+                raise CredentialStoreUnavailable(
+                    "login", "the store failed recently", self.outage.retry_after
+                ) from None
             if not gate.outage:
                 self.floor.observe(time.monotonic() - started)
             raise
-        except CredentialStoreUnavailable:
+        except CredentialStoreUnavailable as exc:
             with self._db.transaction() as writing:
-                self._db.throttle.mark(OUTAGE_KEY, OUTAGE_HOLD, within=writing)
+                self._db.throttle.mark(OUTAGE_KEY, OUTAGE_HOLD, exc.retry_after, within=writing)
                 self.audit("login.unavailable", "error", None, origin, within=writing)
-            self.outage.suspect()
+            self.outage.suspect(exc.retry_after)
             raise
 
     def _succeeded(

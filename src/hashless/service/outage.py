@@ -12,7 +12,8 @@ So the first login that finds the store unavailable marks it so, in the database
 every worker sees it at no extra query), for ``OUTAGE_HOLD``. While the mark holds:
 
 * every login that does not succeed answers ``503`` with one body, at one deadline
-  (``OutageWatch.deadline``): unknown emails and wrong passwords included;
+  (``OutageWatch.deadline``), unknown emails and wrong passwords included, with the
+  ``Retry-After`` of the failure that set the mark (the mark keeps it);
 * a login still waiting for Cognito at the deadline is answered ``503`` then; its
   worker thread finishes on its own (a migration it completes is as safe as any);
 * every attempt counts as a failure *before* it is tried, so the limits advance
@@ -39,15 +40,13 @@ from hashless.errors import CredentialStoreUnavailable
 from hashless.service.timing import FailureFloor
 from hashless.storage import ThrottleState
 
-__all__ = ["OUTAGE_HOLD", "OUTAGE_KEY", "OUTAGE_RETRY_AFTER", "OutageWatch"]
+__all__ = ["OUTAGE_HOLD", "OUTAGE_KEY", "OutageWatch"]
 
 T = TypeVar("T")
 
 OUTAGE_KEY = "store:unavailable"
 OUTAGE_HOLD = timedelta(seconds=30)
 """How long one failure keeps the mark; every further failure renews it."""
-OUTAGE_RETRY_AFTER = 5
-"""The ``Retry-After`` of every login the outage answers."""
 ANSWER_SECONDS = 1.0
 """The least time an answer takes during an outage: above a slow legacy hash."""
 
@@ -59,6 +58,8 @@ class OutageWatch:
         self._floor = floor
         self._answer_seconds = answer_seconds
         self._until = 0.0
+        self.retry_after = 5
+        """The ``Retry-After`` of the failure behind the mark, for the answers it makes."""
         self._abandoned: set[asyncio.Future[object]] = set()
 
     @property
@@ -71,10 +72,13 @@ class OutageWatch:
         remembers it, so the next login caps its wait before its own read."""
         remaining = state.wait_of([OUTAGE_KEY])
         self._until = time.monotonic() + remaining.total_seconds() if remaining else 0.0
+        if remaining:
+            self.retry_after = state.failures(OUTAGE_KEY) or self.retry_after
         return bool(remaining)
 
-    def suspect(self) -> None:
+    def suspect(self, retry_after: int) -> None:
         self._until = time.monotonic() + OUTAGE_HOLD.total_seconds()
+        self.retry_after = retry_after
 
     def lifted(self) -> None:
         self._until = 0.0
@@ -93,7 +97,9 @@ class OutageWatch:
         # The thread cannot be stopped: keep its task alive and its outcome read.
         self._abandoned.add(task)
         task.add_done_callback(self._forget)
-        raise CredentialStoreUnavailable("login", "no answer by the outage deadline")
+        raise CredentialStoreUnavailable(
+            "login", "no answer by the outage deadline", self.retry_after
+        )
 
     def _forget(self, task: asyncio.Future[object]) -> None:
         self._abandoned.discard(task)

@@ -141,52 +141,57 @@ class LoginThrottleRepository:
                     .values(blocked_until=now + delay)
                 )
 
-    def take_slot(self, key: str, spacing: timedelta, *, hold: timedelta) -> timedelta | None:
+    def take_slot(
+        self, key: str, spacing: timedelta, *, hold: timedelta, within: Connection
+    ) -> timedelta | None:
         """Reserve the next attempt of a spaced key: how long to wait for it, or None
         if it is further than ``hold`` away (the key is busy: refuse the attempt).
 
         Slots are ``spacing`` apart whichever worker takes them: each is a
-        compare-and-set of the key's ``blocked_until`` (the next free slot).
+        compare-and-set of the key's ``blocked_until`` (the next free slot), in the
+        transaction ``within``.
         """
         for _ in range(_SLOT_TRIES):
-            with self._sessions.begin() as session:
-                connection = session.connection()
-                now = self._clock()
-                row = connection.execute(
-                    select(LoginThrottle.blocked_until).where(LoginThrottle.key == key)
-                ).first()
-                if row is None:
-                    return timedelta(0)  # forgotten meanwhile: nothing to space
-                (current,) = row
-                slot = max(current, now) if current is not None else now
-                if slot - now > hold:
-                    return None
-                unchanged = (
-                    LoginThrottle.blocked_until.is_(None)
-                    if current is None
-                    else LoginThrottle.blocked_until == current
-                )
-                taken = connection.execute(
-                    update(LoginThrottle)
-                    .where(LoginThrottle.key == key, unchanged)
-                    .values(blocked_until=slot + spacing)
-                ).rowcount
-                if taken:
-                    return slot - now
+            now = self._clock()
+            row = within.execute(
+                select(LoginThrottle.blocked_until).where(LoginThrottle.key == key)
+            ).first()
+            if row is None:
+                return timedelta(0)  # forgotten meanwhile: nothing to space
+            (current,) = row
+            slot = max(current, now) if current is not None else now
+            if slot - now > hold:
+                return None
+            unchanged = (
+                LoginThrottle.blocked_until.is_(None)
+                if current is None
+                else LoginThrottle.blocked_until == current
+            )
+            taken = within.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key, unchanged)
+                .values(blocked_until=slot + spacing)
+            ).rowcount
+            if taken:
+                return slot - now
         return None
 
-    def mark(self, key: str, hold: timedelta, *, within: Connection | None = None) -> None:
-        """Set a flag that holds for ``hold`` from now (the credential store's outage mark)."""
+    def mark(
+        self, key: str, hold: timedelta, value: int, *, within: Connection | None = None
+    ) -> None:
+        """Set a flag that holds for ``hold`` from now, carrying ``value`` in its
+        ``failures`` (the credential store's outage mark and its ``Retry-After``)."""
         if within is None:
             with self._sessions.begin() as session:
-                self.mark(key, hold, within=session.connection())
+                self.mark(key, hold, value, within=session.connection())
             return
-        until = self._clock() + hold
+        now = self._clock()
         within.execute(
             _insert(within)(LoginThrottle)
-            .values(key=key, failures=0, last_failure_at=self._clock(), blocked_until=until)
+            .values(key=key, failures=value, last_failure_at=now, blocked_until=now + hold)
             .on_conflict_do_update(
-                index_elements=[LoginThrottle.key], set_={"blocked_until": until}
+                index_elements=[LoginThrottle.key],
+                set_={"failures": value, "last_failure_at": now, "blocked_until": now + hold},
             )
         )
 
