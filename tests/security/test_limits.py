@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from hashless.service import ServiceContext, create_app
 from hashless.service.auth import DEVICE_HEADER
-from hashless.service.guard import ACCOUNT_RULE, ADDRESS_RULE, DEVICE_RULE
+from hashless.service.limits import ACCOUNT_RULE, ADDRESS_RULE, DEVICE_RULE
 from hashless.storage import Database
 from tests.service.conftest import Clock
 

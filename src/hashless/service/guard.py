@@ -21,39 +21,20 @@ from hashless.errors import (
 )
 from hashless.migration import CredentialRecord, MigrationEngine, MigrationEvent
 from hashless.migration.records import CredentialState
+from hashless.service.limits import ADDRESS_HOLD, ADDRESS_RULE, account_key, login_rules
 from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch
 from hashless.service.timing import FailureFloor
 from hashless.storage import AuditEntry, Database, ThrottleRule, ThrottleState
 from hashless.storage.models import Customer
 from hashless.storage.records import to_record
-from hashless.tokens import token_hash
 
 __all__ = [
-    "ACCOUNT_RULE",
-    "ADDRESS_HOLD",
-    "ADDRESS_RULE",
-    "DEVICE_RULE",
     "LoginGuard",
     "NewSession",
     "RequestOrigin",
     "SignedIn",
     "migration_auditor",
 ]
-
-ACCOUNT_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=1))
-"""Per email: 10 free failures, then 1 s, 2 s... capped at a minute. A guesser gets about
-one try a minute, far below NIST's 100 failures; a device that logged in to the
-account before is not held by it (``DEVICE_RULE``)."""
-
-DEVICE_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=1))
-"""Per known device: its own failures, so a stolen device token buys no more guesses."""
-
-ADDRESS_RULE = ThrottleRule(free=100, ceiling=timedelta(seconds=4), spaced=True)
-"""Per client address: room for a shared office NAT; beyond it the address's password
-checks are spaced 1 s, 2 s, then 4 s apart (across all workers), never walled off."""
-
-ADDRESS_HOLD = timedelta(seconds=4)
-"""How long an attempt from a spaced address may wait for its slot instead of a 429."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +180,7 @@ class LoginGuard:
                 else None
             )
             known = row is not None and owner == row.id
-            rules = _rules(email, origin, session.device if known else None)
+            rules = login_rules(email, origin.ip, session.device if known else None)
             counters = self._db.throttle.state([*rules, OUTAGE_KEY], within=connection)
         gate = _Gate(rules, counters, self.outage.saw(counters))
         answered = row is not None and row.credential_state == CredentialState.COGNITO.value
@@ -255,7 +236,7 @@ class LoginGuard:
     def verify(self, email: str, customer_id: str, password: str, origin: RequestOrigin) -> None:
         """Proof of the current password for a sensitive change, under the account's limit."""
         started = time.monotonic()
-        rules = _rules(email, origin, None)
+        rules = login_rules(email, origin.ip, None)
         gate = _Gate(rules, self._db.throttle.state(rules), outage=False)
         self._hold(email, origin, gate, known=False, slot_taken=True)
         record = self._attempt(
@@ -271,7 +252,7 @@ class LoginGuard:
 
     def forgive(self, email: str) -> None:
         """Clear the account's failures: its owner proved control of the mailbox."""
-        self._db.throttle.forget(_account_key(email))
+        self._db.throttle.forget(account_key(email))
 
     def _attempt(
         self,
@@ -388,21 +369,6 @@ class LoginGuard:
             ),
             within=within,
         )
-
-
-def _account_key(email: str) -> str:
-    return f"account:{email_key(email)}"
-
-
-def _rules(email: str, origin: RequestOrigin, device: str | None) -> dict[str, ThrottleRule]:
-    """The throttle keys of one attempt: the account's, the client address's, and the
-    known device's (by its token's hash: the raw token is never stored)."""
-    rules = {_account_key(email): ACCOUNT_RULE}
-    if origin.ip:
-        rules[f"ip:{origin.ip}"] = ADDRESS_RULE
-    if device:
-        rules[f"device:{token_hash(device)}"] = DEVICE_RULE
-    return rules
 
 
 def migration_auditor(db: Database) -> Callable[[MigrationEvent], None]:

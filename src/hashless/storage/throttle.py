@@ -27,11 +27,13 @@ class ThrottleRule:
     ceiling: timedelta
     forget_after: timedelta = timedelta(hours=24)
     spaced: bool = False
+    first: timedelta = timedelta(seconds=1)
+    """The wait after the first failure beyond ``free``."""
 
     def delay(self, failures: int) -> timedelta:
         if failures <= self.free:
             return timedelta(0)
-        return min(self.ceiling, timedelta(seconds=2 ** min(failures - self.free - 1, 20)))
+        return min(self.ceiling, self.first * 2 ** min(failures - self.free - 1, 20))
 
 
 @dataclass(frozen=True)
