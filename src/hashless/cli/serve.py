@@ -36,6 +36,9 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
     from hashless.service.request_id import current_request_id
 
     settings, cognito = load_settings()
+    # Explicit, also for --workers (uvicorn's own default trusts X-Forwarded-For from
+    # 127.0.0.1, which is wrong both without a proxy and behind one on another host).
+    proxies = settings.proxy_settings
     if not cognito.configured:
         if workers > 1:
             raise ConfigurationError(
@@ -49,7 +52,7 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
         configure_logging("text", request_id=current_request_id.get)
         with demo_context(settings) as (context, info):
             click.echo(info.banner(port))
-            uvicorn.run(create_app(context), host=host, port=port, log_config=None)
+            uvicorn.run(create_app(context), host=host, port=port, log_config=None, **proxies)
         return
 
     from hashless.service.wiring import APP_FACTORY, context_from_environment, open_database
@@ -63,7 +66,15 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
     if context.admin_token is None:
         log.warning("HASHLESS_ADMIN_TOKEN is not set: the admin API answers 401")
     if workers == 1:
-        uvicorn.run(create_app(context), host=host, port=port, log_config=None)
+        uvicorn.run(create_app(context), host=host, port=port, log_config=None, **proxies)
         return
     context.db.engine.dispose()
-    uvicorn.run(APP_FACTORY, factory=True, workers=workers, host=host, port=port, log_config=None)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_config=None,
+        **proxies,
+    )
