@@ -31,7 +31,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 from starlette.concurrency import run_in_threadpool
@@ -60,7 +60,7 @@ class OutageWatch:
         self._until = 0.0
         self.retry_after = 5
         """The ``Retry-After`` of the failure behind the mark, for the answers it makes."""
-        self._abandoned: set[asyncio.Future[object]] = set()
+        self._abandoned: set[asyncio.Future[Any]] = set()
 
     @property
     def deadline(self) -> float:
@@ -101,7 +101,7 @@ class OutageWatch:
             "login", "no answer by the outage deadline", self.retry_after
         )
 
-    def _forget(self, task: asyncio.Future[object]) -> None:
+    def _forget(self, task: asyncio.Future[Any]) -> None:
         self._abandoned.discard(task)
         if not task.cancelled():
             task.exception()

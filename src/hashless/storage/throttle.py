@@ -33,7 +33,8 @@ class ThrottleRule:
     def delay(self, failures: int) -> timedelta:
         if failures <= self.free:
             return timedelta(0)
-        return min(self.ceiling, self.first * 2 ** min(failures - self.free - 1, 20))
+        doublings: int = 2 ** min(failures - self.free - 1, 20)
+        return min(self.ceiling, self.first * doublings)
 
 
 @dataclass(frozen=True)
