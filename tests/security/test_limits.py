@@ -60,6 +60,17 @@ def test_an_app_keeps_its_device_token_in_a_header(
     assert again.status_code == 200 and again.headers[DEVICE_HEADER] == device
 
 
+def test_the_browser_that_registered_is_a_known_device(
+    client: TestClient, context: ServiceContext
+) -> None:
+    """Registering logs in, so the registering browser is known from then on."""
+    assert client.post("/store/customers", json=ANN).status_code == 200
+    client.cookies.delete("hashless_sid")
+    with TestClient(create_app(context)) as attacker:
+        _lock_account(attacker)
+    assert client.post("/store/auth", json=ANN).status_code == 200
+
+
 def test_a_known_device_has_a_limit_of_its_own(client: TestClient) -> None:
     """A device token buys no extra guesses: its own failures hold it like an account's."""
     _register(client)

@@ -25,6 +25,7 @@ from hashless.service.auth import (
     CallerWithCustomer,
     Context,
     Origin,
+    remember_device,
     set_session_cookie,
 )
 from hashless.service.context import ServiceContext
@@ -67,10 +68,17 @@ def register(
         ),
     )
     ctx.guard.audit("customer.registered", "success", customer_id, origin)
-    token, _ = ctx.db.sessions.create(
-        customer_id, "cookie", user_agent=request.headers.get("user-agent"), ip=origin.ip
-    )
+    with ctx.db.transaction() as writing:
+        token, _ = ctx.db.sessions.create(
+            customer_id,
+            "cookie",
+            user_agent=request.headers.get("user-agent"),
+            ip=origin.ip,
+            within=writing,
+        )
+        device = ctx.db.devices.remember(customer_id, None, within=writing)
     set_session_cookie(response, ctx, token)
+    remember_device(response, ctx, device)
     return CustomerResponse(customer=CustomerOut.of(row))
 
 
