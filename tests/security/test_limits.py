@@ -73,10 +73,10 @@ def test_the_browser_that_registered_is_a_known_device(
 
 def test_a_known_device_has_a_limit_of_its_own(client: TestClient) -> None:
     """A device token buys no extra guesses: its own failures hold it like an account's."""
+    assert DEVICE_RULE == ACCOUNT_RULE
     _register(client)
     assert client.post("/store/auth", json=ANN).status_code == 200
-    for _ in range(DEVICE_RULE.free + 1):
-        assert client.post("/store/auth", json=WRONG).status_code == 401
+    _lock_account(client)
     assert client.post("/store/auth", json=ANN).status_code == 429
 
 
