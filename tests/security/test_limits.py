@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from hashless.service import ServiceContext, create_app
 from hashless.service.auth import DEVICE_HEADER
-from hashless.service.limits import ACCOUNT_RULE, ADDRESS_RULE, DEVICE_RULE
+from hashless.service.limits import ACCOUNT_RULE, ADDRESS_RULE
 from hashless.storage import Database
 from tests.service.conftest import Clock
 
@@ -73,7 +73,6 @@ def test_the_browser_that_registered_is_a_known_device(
 
 def test_a_known_device_has_a_limit_of_its_own(client: TestClient) -> None:
     """A device token buys no extra guesses: its own failures hold it like an account's."""
-    assert DEVICE_RULE == ACCOUNT_RULE
     _register(client)
     assert client.post("/store/auth", json=ANN).status_code == 200
     _lock_account(client)

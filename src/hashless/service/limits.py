@@ -26,8 +26,9 @@ ACCOUNT_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=1))
 one try a minute, far below NIST's 100 failures; a device that logged in to the
 account before is not held by it (``DEVICE_RULE``)."""
 
-DEVICE_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=1))
-"""Per known device: its own failures, so a stolen device token buys no more guesses."""
+DEVICE_RULE = ACCOUNT_RULE
+"""Per known device, the account's rule over the device's own failures: a stolen device
+token buys no more guesses than anyone gets, and Cognito's own lock-out stays behind."""
 
 ADDRESS_RULE = ThrottleRule(free=100, ceiling=timedelta(seconds=4), spaced=True)
 """Per client address: room for a shared office NAT; beyond it the address's password
