@@ -184,6 +184,10 @@ class LoginGuard:
             counters = self._db.throttle.state([*rules, OUTAGE_KEY], within=connection)
         gate = _Gate(rules, counters, self.outage.saw(counters))
         answered = row is not None and row.credential_state == CredentialState.COGNITO.value
+        if self._quota is not None and not answered:
+            # No check is due (unknown email, legacy hash): the token goes back before
+            # the next login needs it. One that checks after a migration won pays then.
+            self._quota.give_back(ticket)
 
         def authenticate() -> CredentialRecord:
             nonlocal row, answered

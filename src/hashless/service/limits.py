@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hashless.credentials.cognito import COGNITO_LOCKOUT_FAILURES
 from hashless.emails import email_key
 from hashless.storage import ThrottleRule
 from hashless.tokens import token_hash
@@ -21,10 +22,16 @@ __all__ = [
     "reset_rules",
 ]
 
-ACCOUNT_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=1))
-"""Per email: 10 free failures, then 1 s, 2 s... capped at a minute. A guesser gets about
-one try a minute, far below NIST's 100 failures; a device that logged in to the
-account before is not held by it (``DEVICE_RULE``)."""
+ACCOUNT_RULE = ThrottleRule(free=COGNITO_LOCKOUT_FAILURES - 2, ceiling=timedelta(minutes=1))
+"""Per email: 3 free failures; the 4th starts a wait of 1 s, doubling, capped at a minute.
+That is one failure before Cognito's own lock-out (the 5th failure locks for 1 s,
+doubling), so hashless stops guessing first, and its wait stays at least Cognito's
+lock up to the ceiling: the right password, sent when hashless lets it, meets no lock.
+Its answer (429, "...or reset your password") is the same for every email, so a
+customer whose Cognito account needs a reset, whose logins answer the generic 401 (no
+account state proves the password right), is told what to do after four tries.
+A guesser gets about one try a minute, far below NIST's 100 failures; a device that
+logged in to the account before is not held by it (``DEVICE_RULE``)."""
 
 DEVICE_RULE = ACCOUNT_RULE
 """Per known device, the account's rule over the device's own failures: a stolen device
