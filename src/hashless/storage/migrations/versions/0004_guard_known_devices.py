@@ -1,7 +1,7 @@
 """known devices: logins past the limits for devices that logged in before
 
 Revision ID: 0004_guard_known_devices
-Revises: 0003
+Revises: 0004_cognito_safety_write_fence
 Create Date: 2026-12-01 22:10:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import hashless.storage.models
 
 revision = "0004_guard_known_devices"
-down_revision = "0003"
+down_revision = "0004_cognito_safety_write_fence"
 branch_labels = None
 depends_on = None
 
