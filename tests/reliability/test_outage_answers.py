@@ -17,10 +17,8 @@ import random
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from hashless.credentials.cognito import CognitoCredentialStore
@@ -30,7 +28,6 @@ from hashless.identity import new_customer_id
 from hashless.service import ServiceContext
 from hashless.service.timing import FailureFloor
 from hashless.storage import LegacyCustomer
-from tests.reliability.conftest import cognito_client
 from tests.reliability.servers import CountingProxy, Fault, free_port
 from tests.reliability.test_cognito_faults import PASSWORD, migrated, serve
 
@@ -41,20 +38,6 @@ READ_TIMEOUT = 2.0
 """The slow outage's read timeout: beyond the outage deadline, so answers are cut there."""
 
 KINDS = ("unknown", "migrated", "migrated, right password", "medusa-v1", "medusa-v2")
-
-
-@pytest.fixture(scope="module")
-def proxy(moto_url: str) -> Iterator[CountingProxy]:
-    with CountingProxy(moto_url) as misbehaving:
-        yield misbehaving
-
-
-@pytest.fixture(scope="module")
-def cognito(moto_url: str, pool: ProvisionedPool) -> CognitoCredentialStore:
-    """Cognito itself, for setting customers up without going through the proxy."""
-    return CognitoCredentialStore(
-        cognito_client(moto_url), user_pool_id=pool.user_pool_id, client_id=pool.client_id
-    )
 
 
 def _context(client: TestClient) -> ServiceContext:
