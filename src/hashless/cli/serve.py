@@ -51,6 +51,9 @@ def serve(host: str, port: int, no_migrate: bool, workers: int, log_level: str |
         # Through the environment, so that worker processes, which read it, follow.
         os.environ["HASHLESS_LOG_LEVEL"] = log_level.lower()
     settings, cognito = load_settings()
+    # Explicit, also for --workers (uvicorn's own default trusts X-Forwarded-For from
+    # 127.0.0.1, which is wrong both without a proxy and behind one on another host).
+    proxies = settings.proxy_settings
     if not cognito.configured:
         if workers > 1:
             raise ConfigurationError(
@@ -64,7 +67,7 @@ def serve(host: str, port: int, no_migrate: bool, workers: int, log_level: str |
         configure_logging("text", settings.log_level, request_id=current_request_id.get)
         with demo_context(settings) as (context, info):
             click.echo(info.banner(port))
-            uvicorn.run(create_app(context), host=host, port=port, log_config=None)
+            uvicorn.run(create_app(context), host=host, port=port, log_config=None, **proxies)
         return
 
     from hashless.service.wiring import APP_FACTORY, context_from_environment, open_database
@@ -78,12 +81,18 @@ def serve(host: str, port: int, no_migrate: bool, workers: int, log_level: str |
     if context.admin_token is None:
         log.warning("HASHLESS_ADMIN_TOKEN is not set: the admin API answers 401")
     if workers == 1:
-        uvicorn.run(create_app(context), host=host, port=port, log_config=None)
+        uvicorn.run(create_app(context), host=host, port=port, log_config=None, **proxies)
         return
     context.db.engine.dispose()
     with metrics_folder():
         uvicorn.run(
-            APP_FACTORY, factory=True, workers=workers, host=host, port=port, log_config=None
+            APP_FACTORY,
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=None,
+            **proxies,
         )
 
 
