@@ -147,11 +147,13 @@ def test_a_hashless_session_reaches_medusa_as_a_minted_one_minute_jwt(
 ) -> None:
     """With the session cookie, Medusa sees ``Bearer <JWT>`` for that customer, signed with
     its secret, domain ``store``, expiring a minute after it was made; neither hashless'
-    cookie nor a ``connect.sid`` the browser still holds travels on; other cookies do."""
+    cookies (session, known device) nor its device header nor a ``connect.sid`` the
+    browser still holds travels on; other cookies do."""
     customer_id = _register(front)
     front.cookies.set("connect.sid", "s%3Aplanted.sig")
     front.cookies.set("shop_pref", "1")
-    front.get("/store/carts/cart_1")
+    front.get("/store/carts/cart_1", headers={"x-hashless-device": "device-token"})
+    assert "x-hashless-device" not in medusa.last.headers
     claims = medusa.claims()
     assert claims is not None
     assert claims["customer_id"] == customer_id and claims["domain"] == "store"

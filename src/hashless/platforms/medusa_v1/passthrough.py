@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from hashless.platforms.medusa_v1.tokens import mint_store_token
+from hashless.service.auth import DEVICE_HEADER
 
 __all__ = ["AUTH_REQUEST_HEADER", "AUTH_REQUEST_PATH", "MEDUSA_SESSION_COOKIE", "MedusaPassThrough"]
 
@@ -58,7 +59,13 @@ _HOP_BY_HOP = frozenset(
     }
 )
 """RFC 9110 section 7.6.1: headers about one connection, never forwarded."""
-_NOT_FORWARDED = _HOP_BY_HOP | {b"host", b"authorization", b"x-medusa-access-token", b"cookie"}
+_NOT_FORWARDED = _HOP_BY_HOP | {
+    b"host",
+    b"authorization",
+    b"x-medusa-access-token",
+    b"cookie",
+    DEVICE_HEADER.encode(),
+}
 _NOT_RETURNED = _HOP_BY_HOP | {b"set-cookie"}
 
 AUTH_REQUEST_PATH = "/hashless/medusa-auth"
