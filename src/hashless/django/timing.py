@@ -1,14 +1,16 @@
 """Failed logins take alike time, whoever they were for.
 
 The three ways a login fails cost very different amounts: an unknown username costs
-a database lookup, a wrong password for a migrated user a Cognito round trip, a wrong
-password for a user still on a legacy hash a full local hash (~0.2 s for Django's
-PBKDF2). Django's own answer, hashing a throw-away password for unknown users, would
-make unknown users cost a local hash and migrated ones a round trip. hashless instead
-pads every failed ``authenticate()`` to one floor, the larger of
+a database lookup (plus, with ``ModelBackend`` and most backends built on it, a dummy
+local hash), a wrong password for a migrated user a Cognito round trip, a wrong
+password for a user still on a legacy hash a full legacy hash (~0.2 s for Django's
+PBKDF2). hashless pads each of them to one floor, the larger of
 ``HASHLESS["LOGIN_FLOOR_SECONDS"]`` and the slowest of the last ``WINDOW`` real
-verifications this process made (legacy or Cognito), at most ``MAX_FLOOR_SECONDS``.
-Successful logins are not padded: they reveal the account anyway.
+verifications and local hashes this process made, at most ``MAX_FLOOR_SECONDS``:
+every failed ``user.check_password()`` (``hashless.django.checking``), every local
+hash ``CognitoPasswordHasher`` makes (so the dummy hash of an unknown user costs a
+floor too, whichever backend made it) and ``CognitoBackend``'s unknown users.
+Successful checks are not padded: they reveal the account anyway.
 
 While the credential store is failing, every failed login is answered with the
 outage error, not with "wrong password": otherwise an outage would tell unknown
@@ -20,6 +22,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+
+from hashless.django.conf import DEFAULT_LOGIN_FLOOR_SECONDS, hashless_settings
+from hashless.errors import ConfigurationError
 
 __all__ = ["MAX_FLOOR_SECONDS", "WINDOW", "LoginTiming", "login_timing"]
 
@@ -46,8 +51,13 @@ class LoginTiming:
             slowest = max(self._samples, default=0.0)
         return min(max(minimum, slowest), max(minimum, MAX_FLOOR_SECONDS))
 
-    def pad(self, started: float, minimum: float) -> None:
-        """Sleep until ``started`` (a ``time.monotonic()``) plus the floor."""
+    def pad(self, started: float, minimum: float | None = None) -> None:
+        """Sleep until ``started`` (a ``time.monotonic()``) plus the floor.
+
+        ``minimum`` defaults to ``HASHLESS["LOGIN_FLOOR_SECONDS"]``.
+        """
+        if minimum is None:
+            minimum = _configured_minimum()
         remaining = started + self.floor(minimum) - time.monotonic()
         if remaining > 0:
             time.sleep(remaining)
@@ -64,6 +74,14 @@ class LoginTiming:
         with self._lock:
             self._samples.clear()
             self._outage_until = 0.0
+
+
+def _configured_minimum() -> float:
+    try:
+        return hashless_settings().login_floor_seconds
+    except ConfigurationError:
+        # Reported by the system checks; hashing must not fail for it.
+        return DEFAULT_LOGIN_FLOOR_SECONDS
 
 
 login_timing = LoginTiming()
