@@ -142,9 +142,10 @@ def hashless_settings(settings: Any, cognito: dict[str, Any]) -> dict[str, Any]:
     Cognito usernames. Failed logins are not padded unless a test asks.
     """
     from hashless.django.pending import pending
-    from hashless.django.timing import login_timing
+    from hashless.django.timing import failed_login_timing, login_timing
 
     login_timing.reset()
+    failed_login_timing.reset()
     pending.clear()
     config = {
         **cognito["settings"],

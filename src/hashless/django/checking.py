@@ -19,7 +19,9 @@ So ``install`` (run from ``AppConfig.ready``) gives ``AUTH_USER_MODEL`` hashless
   preferred: one hash, and a write only for a real upgrade (more iterations...);
 * a failed check is padded to the login floor (``hashless.django.timing``), and the
   dummy hash a backend computes for an unknown user costs the same floor
-  (``CognitoPasswordHasher.encode``), so unknown, legacy and migrated users fail alike;
+  (``CognitoPasswordHasher.encode``); a failed ``authenticate()`` in a request is
+  padded once more as a whole (``user_login_failed``), for backends that do more or
+  less than one check: unknown, legacy and migrated users fail alike;
 * a Cognito outage raises ``CredentialStoreUnavailable`` (a 503 with the middleware),
   never ``False``; right after one, every failed check does, and so does every failed
   ``authenticate()`` (``user_login_failed``), so an outage tells nobody who exists.
@@ -36,6 +38,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth import hashers as django_hashers
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
+from django.core.signals import request_finished, request_started
 from django.views.decorators.debug import sensitive_variables
 
 from hashless.django.conf import in_scope, username_for
@@ -43,6 +46,7 @@ from hashless.django.engine import get_engine
 from hashless.django.hashers import local_algorithm
 from hashless.django.markers import is_marker
 from hashless.django.records import current_password
+from hashless.django import timing
 from hashless.django.timing import login_timing
 from hashless.errors import CredentialStoreUnavailable, InvalidCredentials
 from hashless.migration.records import CredentialState
@@ -138,13 +142,15 @@ def is_installed(model: type[Any]) -> bool:
 def install(model: type[Any]) -> None:
     """Give ``model`` (``AUTH_USER_MODEL``) hashless' ``check_password``, unless it has its own.
 
-    Its proxies and subclasses inherit it. Also connects the ``user_login_failed``
-    receiver that answers a failed ``authenticate()`` with the outage while it lasts.
+    Its proxies and subclasses inherit it. Also connects the receivers that time a
+    request and pad a failed ``authenticate()`` in it, or answer it with the outage.
     """
     if not overrides_check(model):
         model.check_password = _model_check_password
         model.acheck_password = _model_acheck_password
-    user_login_failed.connect(_after_failed_login, dispatch_uid="hashless:outage")
+    request_started.connect(timing.note_request_started, dispatch_uid="hashless:timing")
+    request_finished.connect(timing.note_request_finished, dispatch_uid="hashless:timing")
+    user_login_failed.connect(_after_failed_login, dispatch_uid="hashless:failed")
 
 
 def _model_check_password(self: Any, raw_password: str | None) -> bool:
@@ -156,6 +162,6 @@ async def _model_acheck_password(self: Any, raw_password: str | None) -> bool:
 
 
 def _after_failed_login(sender: Any, **_: Any) -> None:
-    # Every backend has failed, an unknown user included (its dummy hash was padded by
-    # CognitoPasswordHasher.encode): during an outage, answer as for everyone else.
+    # Every backend has failed, however many checks (none, for an unknown user) ran.
+    timing.pad_failed_login()
     raise_during_outage()

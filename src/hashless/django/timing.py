@@ -12,6 +12,15 @@ hash ``CognitoPasswordHasher`` makes (so the dummy hash of an unknown user costs
 floor too, whichever backend made it) and ``CognitoBackend``'s unknown users.
 Successful checks are not padded: they reveal the account anyway.
 
+That covers one backend doing one check. A failed ``authenticate()`` can do more, or
+less: a project's email backend that hashes nothing for an unknown email, two
+backends where one finds the user and the other does not. So in a request, a failed
+``authenticate()`` (``user_login_failed``) is padded once more, as a whole, from the
+request's start (``request_started``) to the slowest of the last ``WINDOW`` failed
+logins, plus ``HEADROOM``: whatever ran in between, every failed login of the request
+ends alike. The headroom keeps the slowest kind of failure (a legacy hash, on a busy
+machine) below the floor too, instead of setting it anew and finishing last.
+
 While the credential store is failing, every failed login is answered with the
 outage error, not with "wrong password": otherwise an outage would tell unknown
 users (a plain "wrong password") from migrated ones (an error page).
@@ -22,13 +31,26 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from contextvars import ContextVar
+from typing import Any
 
 from hashless.django.conf import DEFAULT_LOGIN_FLOOR_SECONDS, hashless_settings
 from hashless.errors import ConfigurationError
 
-__all__ = ["MAX_FLOOR_SECONDS", "WINDOW", "LoginTiming", "login_timing"]
+__all__ = [
+    "HEADROOM",
+    "MAX_FLOOR_SECONDS",
+    "WINDOW",
+    "LoginTiming",
+    "failed_login_timing",
+    "login_timing",
+    "note_request_finished",
+    "note_request_started",
+    "pad_failed_login",
+]
 
 WINDOW = 64
+HEADROOM = 1.25
 MAX_FLOOR_SECONDS = 3.0
 OUTAGE_SECONDS_CAP = 30.0
 
@@ -36,8 +58,9 @@ OUTAGE_SECONDS_CAP = 30.0
 class LoginTiming:
     """Per-process bookkeeping of verification times and of credential-store outages."""
 
-    def __init__(self) -> None:
+    def __init__(self, headroom: float = 1.0) -> None:
         self._samples: deque[float] = deque(maxlen=WINDOW)
+        self._headroom = headroom
         self._outage_until = 0.0
         self._lock = threading.Lock()
 
@@ -48,7 +71,7 @@ class LoginTiming:
 
     def floor(self, minimum: float) -> float:
         with self._lock:
-            slowest = max(self._samples, default=0.0)
+            slowest = max(self._samples, default=0.0) * self._headroom
         return min(max(minimum, slowest), max(minimum, MAX_FLOOR_SECONDS))
 
     def pad(self, started: float, minimum: float | None = None) -> None:
@@ -85,3 +108,26 @@ def _configured_minimum() -> float:
 
 
 login_timing = LoginTiming()
+"""Single checks and local hashes; and the credential store's outages."""
+
+failed_login_timing = LoginTiming(headroom=HEADROOM)
+"""Whole failed ``authenticate()`` calls, timed from the start of their request."""
+
+_request_started: ContextVar[float | None] = ContextVar("hashless_request_started", default=None)
+
+
+def note_request_started(**_: Any) -> None:
+    _request_started.set(time.monotonic())
+
+
+def note_request_finished(**_: Any) -> None:
+    _request_started.set(None)
+
+
+def pad_failed_login() -> None:
+    """Pad a failed ``authenticate()`` from its request's start (none outside requests)."""
+    started = _request_started.get()
+    if started is None:
+        return
+    failed_login_timing.observe(time.monotonic() - started)
+    failed_login_timing.pad(started)
