@@ -134,7 +134,7 @@ def _is_allauth(cls: Any) -> bool:
 def _allauth_logs_in_by_username() -> bool:
     from allauth.account import app_settings
 
-    return "username" in {str(method) for method in app_settings.LOGIN_METHODS}
+    return app_settings.LoginMethod.USERNAME in app_settings.LOGIN_METHODS
 
 
 def check_backends(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
