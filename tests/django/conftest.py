@@ -80,7 +80,9 @@ def subprocess_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
         if f"test_flows_with_a_custom_user_model[{model}]" in selected
     }
     if "test_allauth_shop" in selected:
-        runs["allauth"] = Run(["tests/django/allauth_shop"], {"HASHLESS_DJANGO_TEST_PROJECT": "allauth"})
+        runs["allauth"] = Run(
+            ["tests/django/allauth_shop"], {"HASHLESS_DJANGO_TEST_PROJECT": "allauth"}
+        )
     if "test_django_suite_on_postgresql" in selected:
         problem = _postgres_problem()
         runs["postgres"] = (

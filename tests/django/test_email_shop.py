@@ -17,7 +17,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.crypto import get_random_string
 
 from hashless.credentials.memory import InMemoryCredentialStore
-from hashless.django.conf import username_for
 from hashless.django.engine import override_store
 from hashless.django.markers import is_marker
 from hashless.django.timing import login_timing
@@ -96,7 +95,9 @@ def test_password_change_and_reset_by_the_emailed_link(client: Client, pool: Any
     assert response.status_code == 302 and pool.accepts(ann, NEW)
 
     reset = "another fresh passphrase"
-    assert Client().post("/accounts/password_reset/", {"email": "ann@example.com"}).status_code == 302
+    assert (
+        Client().post("/accounts/password_reset/", {"email": "ann@example.com"}).status_code == 302
+    )
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[-1].body)
     assert link is not None
     visitor = Client()

@@ -41,12 +41,12 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.signals import request_finished, request_started
 from django.views.decorators.debug import sensitive_variables
 
+from hashless.django import timing
 from hashless.django.conf import in_scope, username_for
 from hashless.django.engine import get_engine
 from hashless.django.hashers import local_algorithm
 from hashless.django.markers import is_marker
 from hashless.django.records import current_password
-from hashless.django import timing
 from hashless.django.timing import login_timing
 from hashless.errors import CredentialStoreUnavailable, InvalidCredentials
 from hashless.migration.records import CredentialState

@@ -132,7 +132,7 @@ def _is_allauth(cls: Any) -> bool:
 
 
 def _allauth_logs_in_by_username() -> bool:
-    from allauth.account import app_settings
+    from allauth.account import app_settings  # type: ignore[import-untyped]
 
     return app_settings.LoginMethod.USERNAME in app_settings.LOGIN_METHODS
 

@@ -100,7 +100,9 @@ def test_password_change_and_reset_by_the_emailed_link(client: Client, pool: Any
 
     reset = "another fresh passphrase"
     visitor = Client()
-    assert visitor.post("/accounts/password/reset/", {"email": "ann@example.com"}).status_code == 302
+    assert (
+        visitor.post("/accounts/password/reset/", {"email": "ann@example.com"}).status_code == 302
+    )
     link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body)
     assert link is not None
     form_url = visitor.get(link[1])["Location"]
