@@ -18,8 +18,10 @@ backends where one finds the user and the other does not. So in a request, a fai
 ``authenticate()`` (``user_login_failed``) is padded once more, as a whole, from the
 request's start (``request_started``) to the slowest of the last ``WINDOW`` failed
 logins, plus ``HEADROOM``: whatever ran in between, every failed login of the request
-ends alike. The headroom keeps the slowest kind of failure (a legacy hash, on a busy
-machine) below the floor too, instead of setting it anew and finishing last.
+ends alike. With ``CredentialStoreUnavailableMiddleware`` that padding waits until the
+answer is rendered, so the page's rendering falls inside it too. The headroom keeps
+the slowest kind of failure (a legacy hash, on a busy machine) below the floor too,
+instead of setting it anew and finishing last.
 
 While the credential store is failing, every failed login is answered with the
 outage error, not with "wrong password": otherwise an outage would tell unknown
@@ -42,11 +44,13 @@ __all__ = [
     "MAX_FLOOR_SECONDS",
     "WINDOW",
     "LoginTiming",
+    "defer_to_response",
     "failed_login_timing",
     "login_timing",
     "note_request_finished",
     "note_request_started",
     "pad_failed_login",
+    "pad_response",
 ]
 
 WINDOW = 64
@@ -113,21 +117,53 @@ login_timing = LoginTiming()
 failed_login_timing = LoginTiming(headroom=HEADROOM)
 """Whole failed ``authenticate()`` calls, timed from the start of their request."""
 
-_request_started: ContextVar[float | None] = ContextVar("hashless_request_started", default=None)
+class _Request:
+    """This request's clock, and whether a failed login in it waits for the response."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.deferred = False
+        self.failed = False
+
+    def pad(self) -> None:
+        failed_login_timing.observe(time.monotonic() - self.started)
+        failed_login_timing.pad(self.started)
+
+
+# A mutable object, so a change made in a sync_to_async thread is seen by the request.
+_request: ContextVar[_Request | None] = ContextVar("hashless_request", default=None)
 
 
 def note_request_started(**_: Any) -> None:
-    _request_started.set(time.monotonic())
+    _request.set(_Request())
 
 
 def note_request_finished(**_: Any) -> None:
-    _request_started.set(None)
+    _request.set(None)
 
 
 def pad_failed_login() -> None:
-    """Pad a failed ``authenticate()`` from its request's start (none outside requests)."""
-    started = _request_started.get()
-    if started is None:
+    """Pad a failed ``authenticate()`` from its request's start (none outside requests),
+    now, or once the response is rendered if ``defer_to_response`` was called."""
+    request = _request.get()
+    if request is None:
         return
-    failed_login_timing.observe(time.monotonic() - started)
-    failed_login_timing.pad(started)
+    if request.deferred:
+        request.failed = True
+    else:
+        request.pad()
+
+
+def defer_to_response() -> None:
+    """Pad this request's failed login in ``pad_response`` (the middleware calls both),
+    so that rendering the answer happens inside the padding too."""
+    request = _request.get()
+    if request is not None:
+        request.deferred = True
+
+
+def pad_response() -> None:
+    request = _request.get()
+    if request is not None and request.failed:
+        request.failed = False
+        request.pad()
