@@ -16,10 +16,13 @@ That covers one backend doing one check. A failed ``authenticate()`` can do more
 less: a project's email backend that hashes nothing for an unknown email, two
 backends where one finds the user and the other does not. So in a request, a failed
 ``authenticate()`` (``user_login_failed``) is padded once more, as a whole, from the
-request's start (``request_started``) to the slowest of the last ``WINDOW`` failed
-logins, plus ``HEADROOM``: whatever ran in between, every failed login of the request
-ends alike. With ``CredentialStoreUnavailableMiddleware`` that padding waits until the
-answer is rendered, so the page's rendering falls inside it too. The headroom keeps
+request's start (``request_started``) to the ``QUANTILE`` of the last ``WINDOW``
+failed logins, plus ``HEADROOM``: whatever ran in between, every failed login of the
+request ends alike. A quantile, not the slowest: one stall of a busy machine would
+otherwise raise the floor for the next ``WINDOW`` failures, which then cost that stall
+each, whatever they were for. With
+``CredentialStoreUnavailableMiddleware`` that padding waits until the answer is
+rendered, so the page's rendering falls inside it too. The headroom keeps
 the slowest kind of failure (a legacy hash, on a busy machine) below the floor too,
 instead of setting it anew and finishing last.
 
@@ -42,6 +45,7 @@ from hashless.errors import ConfigurationError
 __all__ = [
     "HEADROOM",
     "MAX_FLOOR_SECONDS",
+    "QUANTILE",
     "WINDOW",
     "LoginTiming",
     "defer_to_response",
@@ -55,6 +59,7 @@ __all__ = [
 
 WINDOW = 64
 HEADROOM = 1.25
+QUANTILE = 0.9
 MAX_FLOOR_SECONDS = 3.0
 OUTAGE_SECONDS_CAP = 30.0
 
@@ -62,9 +67,10 @@ OUTAGE_SECONDS_CAP = 30.0
 class LoginTiming:
     """Per-process bookkeeping of verification times and of credential-store outages."""
 
-    def __init__(self, headroom: float = 1.0) -> None:
+    def __init__(self, headroom: float = 1.0, quantile: float = 1.0) -> None:
         self._samples: deque[float] = deque(maxlen=WINDOW)
         self._headroom = headroom
+        self._quantile = quantile
         self._outage_until = 0.0
         self._lock = threading.Lock()
 
@@ -75,7 +81,9 @@ class LoginTiming:
 
     def floor(self, minimum: float) -> float:
         with self._lock:
-            slowest = max(self._samples, default=0.0) * self._headroom
+            ranked = sorted(self._samples)
+        slowest = ranked[int(self._quantile * (len(ranked) - 1))] if ranked else 0.0
+        slowest *= self._headroom
         return min(max(minimum, slowest), max(minimum, MAX_FLOOR_SECONDS))
 
     def pad(self, started: float, minimum: float | None = None) -> None:
@@ -114,7 +122,7 @@ def _configured_minimum() -> float:
 login_timing = LoginTiming()
 """Single checks and local hashes; and the credential store's outages."""
 
-failed_login_timing = LoginTiming(headroom=HEADROOM)
+failed_login_timing = LoginTiming(headroom=HEADROOM, quantile=QUANTILE)
 """Whole failed ``authenticate()`` calls, timed from the start of their request."""
 
 class _Request:
