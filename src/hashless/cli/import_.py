@@ -62,7 +62,7 @@ def import_(
     from hashless.service.wiring import open_database
 
     settings, _ = load_settings()
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     registry = default_registry()
     fixed_format(registry, format_name)  # a wrong name fails before the database is touched
     reader = open_source(source, cast("MedusaVersion | None", medusa))

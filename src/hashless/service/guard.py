@@ -11,6 +11,7 @@ from datetime import timedelta
 import anyio
 from sqlalchemy import Connection
 
+from hashless.credentials.cognito import COGNITO_LOCKOUT_FAILURES
 from hashless.credentials.shaping import Prepaid, QuotaCategory, QuotaShapedStore
 from hashless.emails import email_key
 from hashless.errors import (
@@ -35,9 +36,15 @@ __all__ = [
     "migration_auditor",
 ]
 
-ACCOUNT_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=1))
-"""Per email: 10 free failures, then 1 s, 2 s... capped at a minute. A real customer
-outlives it; a guesser gets about one try a minute, far below NIST's 100 failures."""
+ACCOUNT_RULE = ThrottleRule(free=COGNITO_LOCKOUT_FAILURES - 2, ceiling=timedelta(minutes=1))
+"""Per email: 3 free failures; the 4th starts a wait of 1 s, doubling, capped at a minute.
+That is one failure before Cognito's own lock-out (the 5th failure locks for 1 s,
+doubling), so hashless stops guessing first, and its wait stays at least Cognito's
+lock up to the ceiling: the right password, sent when hashless lets it, meets no lock.
+Its answer (429, "...or reset your password") is the same for every email, so a
+customer whose Cognito account needs a reset, whose logins answer the generic 401 (no
+account state proves the password right), is told what to do after four tries.
+A guesser gets about one try a minute, far below NIST's 100 failures."""
 
 ADDRESS_RULE = ThrottleRule(free=100, ceiling=timedelta(minutes=15))
 """Per client address: room for a shared office NAT, not for a credential-stuffing run."""
@@ -128,6 +135,10 @@ class LoginGuard:
         with self._db.read() as reading:
             row = self._db.customers.find_by_email(email, within=reading)
             counters = self._db.throttle.state(rules, within=reading.connection())
+        if self._quota is not None and (row is None or row.credential_state != "cognito"):
+            # No check is due (unknown email, legacy hash): the token goes back before
+            # the next login needs it. One that checks after a migration won pays then.
+            self._quota.give_back(ticket)
 
         def authenticate() -> CredentialRecord:
             nonlocal row

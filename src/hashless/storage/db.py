@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
@@ -16,7 +18,15 @@ from hashless.errors import ConfigurationError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["LOCK_OPTIONS", "create_database_engine", "migrate", "schema_is_current"]
+__all__ = [
+    "LOCK_OPTIONS",
+    "SchemaState",
+    "SchemaStatus",
+    "create_database_engine",
+    "inspect_schema",
+    "migrate",
+    "schema_is_current",
+]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -139,6 +149,53 @@ def schema_is_current(engine: Engine) -> bool:
     head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision() == head
+
+
+class SchemaState(StrEnum):
+    CURRENT = "current"
+    EMPTY = "empty"
+    """No tables yet: ``migrate`` (and ``serve``) creates the schema."""
+    BEHIND = "behind"
+    """An older hashless revision: ``migrate`` (and ``serve``) upgrades it."""
+    AHEAD = "ahead"
+    """A revision these migration scripts do not know: a newer hashless wrote it."""
+    FOREIGN = "foreign"
+    """Tables but no hashless revision: another application's database."""
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    state: SchemaState
+    revision: str | None
+    """The revision the database holds, if any."""
+    head: str
+    pending: int = 0
+    """Migrations ``migrate`` would apply (``BEHIND``)."""
+    tables: tuple[str, ...] = ()
+    """Tables found that are not hashless' (``FOREIGN``), a few of them."""
+
+
+def inspect_schema(engine: Engine) -> SchemaStatus:
+    """Where the database's schema stands against the migration scripts; changes nothing."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config(engine))
+    head = scripts.get_current_head()
+    assert head is not None
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+        tables = sorted(set(inspect(connection).get_table_names()) - {"alembic_version"})
+    if revision == head:
+        return SchemaStatus(SchemaState.CURRENT, revision, head)
+    if revision is None:
+        if tables:
+            return SchemaStatus(SchemaState.FOREIGN, None, head, tables=tuple(tables[:5]))
+        return SchemaStatus(SchemaState.EMPTY, None, head)
+    known = [script.revision for script in scripts.walk_revisions()]
+    if revision not in known:
+        return SchemaStatus(SchemaState.AHEAD, revision, head)
+    return SchemaStatus(SchemaState.BEHIND, revision, head, pending=known.index(revision))
 
 
 _REVISION_LINE = re.compile(
