@@ -123,6 +123,8 @@ def cognito(moto_endpoint: str) -> dict[str, Any]:
         access_key_id="testing",
         secret_access_key="testing",
         max_attempts=1,
+        # moto answers slowly while the other runs of this suite share the machine.
+        read_timeout=60.0,
     )
     pool = provision_pool(client, pool_name="django-tests", generate_secret=True)
     assert pool.client_secret
