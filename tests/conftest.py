@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -20,6 +24,9 @@ from hashless.identity import new_customer_id
 from hashless.storage import Database, LegacyCustomer
 from hashless.storage.models import Base
 from tests.support import PlainSha256
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from harness import REDIS_SERVER, RedisServer
 
 POSTGRES_URL = os.environ.get(
     "HASHLESS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -127,3 +134,29 @@ def moto_endpoint() -> Iterator[str]:
     """One in-process moto server for the session; each test provisions its own pool."""
     with running_emulator() as endpoint:
         yield endpoint
+
+
+@contextmanager
+def private_redis() -> Iterator[RedisServer]:
+    """A private ``redis-server`` (its own port, nothing on disk), stopped after; skips
+    without Debian's redis-server, which CI=true requires."""
+    if REDIS_SERVER is None:
+        message = "redis-server is not installed (Debian: apt-get install redis-server)"
+        if IN_CI:
+            pytest.fail(message + " (CI=true requires it)")
+        pytest.skip(message)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = RedisServer(port)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis for one test, which the test may pause or stop (marker ``redis``)."""
+    with private_redis() as server:
+        yield server

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hashless.storage.audit import AuditEntry, AuditLog
 from hashless.storage.customers import CredentialStats, CustomerRepository, LegacyCustomer
 from hashless.storage.db import create_database_engine, migrate, schema_is_current
+from hashless.storage.devices import KnownDeviceRepository
 from hashless.storage.models import utcnow
 from hashless.storage.records import SqlCredentialRecords
 from hashless.storage.reset_tokens import RESET_TOKEN_TTL, ResetTokenRepository
@@ -27,6 +28,7 @@ __all__ = [
     "CredentialStats",
     "CustomerRepository",
     "Database",
+    "KnownDeviceRepository",
     "LegacyCustomer",
     "LoginThrottleRepository",
     "ResetTokenRepository",
@@ -66,6 +68,7 @@ class Database:
         self.reset_tokens = ResetTokenRepository(self.sessions_factory, clock=now)
         self.audit = AuditLog(self.sessions_factory, clock=now)
         self.throttle = LoginThrottleRepository(self.sessions_factory, clock=now)
+        self.devices = KnownDeviceRepository(clock=now)
         self._writers: AbstractContextManager[object] = (
             threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
         )
