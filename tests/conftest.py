@@ -10,7 +10,6 @@ import logging
 import os
 import socket
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,9 +20,12 @@ from sqlalchemy.engine import make_url
 
 from hashless.demo.emulator import running_emulator
 from hashless.identity import new_customer_id
+from hashless.platforms.medusa_v1 import medusa_v1_layout
 from hashless.storage import Database, LegacyCustomer
+from hashless.storage.hosted import STATE_TABLES
 from hashless.storage.models import Base
-from tests.support import PlainSha256
+from tests.medusa_v1_schema import MEDUSA_V1_DDL, MEDUSA_V1_TABLES
+from tests.support import PlainSha256, scratch_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from harness import REDIS_SERVER, RedisServer
@@ -56,16 +58,38 @@ def postgres_database() -> Iterator[str]:
         if IN_CI:
             pytest.fail(message + " (CI=true requires it)")
         pytest.skip(message)
-    name = f"hashless_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(POSTGRES_URL, "hashless_test") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def medusa_v1_database(postgres_database: str) -> Iterator[str]:
+    """A second fresh database holding Medusa v1's own tables (``tests.medusa_v1_schema``)."""
+    with scratch_database(POSTGRES_URL, "hashless_medusa") as url:
+        medusa = create_engine(url)
+        with medusa.begin() as connection:
+            connection.exec_driver_sql(MEDUSA_V1_DDL)
+        medusa.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def medusa_v1_session_db(medusa_v1_database: str) -> Iterator[Database]:
+    db = Database.connect(medusa_v1_database, pool_size=20, layout=medusa_v1_layout("hashless"))
+    yield db
+    db.engine.dispose()
+
+
+@pytest.fixture
+def medusa_v1_db(medusa_v1_session_db: Database) -> Database:
+    """hashless in medusa-v1 mode over Medusa's tables, all of them empty at the start."""
+    tables = ", ".join(
+        [f'public."{t}"' for t in MEDUSA_V1_TABLES]
+        + [f'hashless."{t}"' for t in (*STATE_TABLES, "credential")]
+    )
+    with medusa_v1_session_db.engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables}")
+    return medusa_v1_session_db
 
 
 @pytest.fixture(scope="session")

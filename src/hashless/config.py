@@ -16,7 +16,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hashless.errors import ConfigurationError
 
-__all__ = ["CognitoSettings", "Settings", "load_settings"]
+__all__ = ["PLATFORMS", "CognitoSettings", "Platform", "Settings", "load_settings"]
+
+Platform = Literal["standalone", "medusa-v1"]
+"""Where customers live: hashless' own table, or a store's database beside it."""
+
+PLATFORMS: tuple[Platform, ...] = ("standalone", "medusa-v1")
 
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 
@@ -83,7 +88,23 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+    platform: Platform = Field(default="standalone", validation_alias=_env("HASHLESS_PLATFORM"))
+    """``standalone``: hashless' own customer table. ``medusa-v1``: Medusa v1's own
+    ``customer`` table in HASHLESS_DATABASE_URL (Medusa's database), hashless' state
+    beside it in the schema HASHLESS_STATE_SCHEMA."""
     database_url: str | None = Field(default=None, validation_alias=_env("HASHLESS_DATABASE_URL"))
+    state_schema: str = Field(
+        default="hashless",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        validation_alias=_env("HASHLESS_STATE_SCHEMA"),
+    )
+    """The PostgreSQL schema of hashless' own tables in a store's database (not standalone)."""
+    medusa_url: str | None = Field(default=None, validation_alias=_env("HASHLESS_MEDUSA_URL"))
+    """The Medusa server hashless stands in front of (``medusa-v1``)."""
+    medusa_jwt_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("HASHLESS_MEDUSA_JWT_SECRET")
+    )
+    """Medusa's ``projectConfig.jwt_secret``: signs the short-lived tokens hashless mints."""
     admin_token: SecretStr | None = Field(
         default=None, validation_alias=_env("HASHLESS_ADMIN_TOKEN")
     )

@@ -47,9 +47,6 @@ from hashless.credentials.protocol import CredentialStore
 from hashless.errors import HashlessError
 from hashless.migration import CredentialState
 from hashless.storage import AuditEntry, Database
-from hashless.storage.db import LOCK_OPTIONS
-from hashless.storage.models import Customer
-from hashless.storage.records import live_accounts
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -158,27 +155,20 @@ class _Pool:
 
 
 def _customers(db: Database) -> dict[str, tuple[str, str]]:
+    accounts = db.customers.status_rows.subquery()
     with db.sessions_factory() as session:
         rows = session.execute(
-            live_accounts()
-            .with_only_columns(Customer.id, Customer.email, Customer.credential_state)
-            .execution_options(yield_per=5000)
+            select(accounts.c.id, accounts.c.email, accounts.c.state).execution_options(
+                yield_per=5000
+            )
         )
         return {customer_id: (email, state) for customer_id, email, state in rows}
 
 
 def _clear_credential(db: Database, customer_id: str, pool: _Pool) -> bool:
     """Move a customer whose Cognito user is gone to ``none``; False if that changed meanwhile."""
-    with db.sessions_factory() as session, session.begin():
-        session.connection(execution_options=LOCK_OPTIONS)
-        row = session.scalars(
-            live_accounts().where(Customer.id == customer_id).with_for_update()
-        ).one_or_none()
-        if row is None or row.credential_state != CredentialState.COGNITO.value:
-            return False
-        if pool.exists(customer_id):
-            return False
-        row.credential_state = CredentialState.NONE.value
+    if not db.customers.clear_credential(customer_id, lambda: not pool.exists(customer_id)):
+        return False
     db.audit.record(
         AuditEntry(
             event="reconcile.credential_cleared",
@@ -195,10 +185,8 @@ def _known_ids(db: Database, usernames: Iterable[str]) -> set[str]:
     """The ones among ``usernames`` that name a customer row, live or not."""
     wanted = list(usernames)
     known: set[str] = set()
-    with db.sessions_factory() as session:
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            known.update(session.scalars(select(Customer.id).where(Customer.id.in_(chunk))))
+    for start in range(0, len(wanted), 500):
+        known |= db.customers.existing_ids(wanted[start : start + 500])
     return known
 
 

@@ -13,9 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from hashless.errors import TooManyAttempts
 from hashless.service.context import ServiceContext
 from hashless.service.guard import RequestOrigin
-from hashless.storage import ThrottleRule
+from hashless.storage import CustomerRow, ThrottleRule
 from hashless.storage.devices import DEVICE_LIFETIME
-from hashless.storage.models import Customer
 from hashless.storage.sessions import SessionInfo
 
 __all__ = [
@@ -84,7 +83,7 @@ class Authenticated:
 
 @dataclass(frozen=True)
 class AuthenticatedCustomer(Authenticated):
-    customer: Customer
+    customer: CustomerRow
 
 
 def cookie_session_token(request: Request, ctx: ServiceContext) -> str | None:

@@ -24,9 +24,7 @@ from hashless.migration.records import CredentialState
 from hashless.service.limits import ADDRESS_HOLD, ADDRESS_RULE, account_key, login_rules
 from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch
 from hashless.service.timing import FailureFloor
-from hashless.storage import AuditEntry, Database, ThrottleRule, ThrottleState
-from hashless.storage.models import Customer
-from hashless.storage.records import to_record
+from hashless.storage import AuditEntry, CustomerRow, Database, ThrottleRule, ThrottleState
 
 __all__ = [
     "LoginGuard",
@@ -61,7 +59,7 @@ class NewSession:
 
 @dataclass(frozen=True)
 class SignedIn:
-    customer: Customer
+    customer: CustomerRow
     token: str
     """The new session's token: the only time it exists outside the client."""
     device: str
@@ -183,7 +181,8 @@ class LoginGuard:
             rules = login_rules(email, origin.ip, session.device if known else None)
             counters = self._db.throttle.state([*rules, OUTAGE_KEY], within=connection)
         gate = _Gate(rules, counters, self.outage.saw(counters))
-        answered = row is not None and row.credential_state == CredentialState.COGNITO.value
+        read = self._db.customers.record_of(row) if row is not None else None
+        answered = read is not None and read.state is CredentialState.COGNITO
         if self._quota is not None and not answered:
             # No check is due (unknown email, legacy hash): the token goes back before
             # the next login needs it. One that checks after a migration won pays then.
@@ -191,7 +190,6 @@ class LoginGuard:
 
         def authenticate() -> CredentialRecord:
             nonlocal row, answered
-            read = to_record(row) if row is not None else None
             record = self._engine.authenticate(read, password)
             if record != read:
                 answered = True  # the store took the password
@@ -335,7 +333,7 @@ class LoginGuard:
     def _open(
         self,
         writing: Connection,
-        customer: Customer,
+        customer: CustomerRow,
         session: NewSession,
         origin: RequestOrigin,
         known: bool,

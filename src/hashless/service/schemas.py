@@ -10,8 +10,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from hashless.migration import CredentialRecord
 from hashless.passwords import MAX_PASSWORD_LENGTH
-from hashless.storage.models import Customer
+from hashless.storage import CustomerRow
 from hashless.storage.sessions import SessionInfo
 
 _EMAIL = re.compile(r"[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+")
@@ -112,7 +113,7 @@ class CustomerOut(BaseModel):
     deleted_at: datetime | None
 
     @classmethod
-    def of(cls, row: Customer) -> CustomerOut:
+    def of(cls, row: CustomerRow) -> CustomerOut:
         return cls(
             id=row.id,
             email=row.email,
@@ -122,6 +123,7 @@ class CustomerOut(BaseModel):
             has_account=row.has_account,
             billing_address_id=(row.billing_address or {}).get("id"),
             billing_address=row.billing_address,
+            shipping_addresses=row.shipping_addresses,
             metadata=row.metadata_,
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -135,11 +137,11 @@ class AdminCustomerOut(CustomerOut):
     migrated_at: datetime | None
 
     @classmethod
-    def of(cls, row: Customer) -> AdminCustomerOut:
+    def of_account(cls, row: CustomerRow, record: CredentialRecord) -> AdminCustomerOut:
         return cls(
             **CustomerOut.of(row).model_dump(),
-            credential_state=row.credential_state,
-            credential_blocked=row.credential_blocked,
+            credential_state=record.state.value,
+            credential_blocked=record.blocked,
             migrated_at=row.migrated_at,
         )
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from hashless.config import CognitoSettings, Settings, load_settings
+from hashless.config import CognitoSettings, Platform, Settings, load_settings
 from hashless.credentials.client import DEFAULT_MAX_POOL_CONNECTIONS, make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.protocol import CredentialStore
@@ -24,6 +24,9 @@ from hashless.errors import ConfigurationError
 from hashless.legacy import default_registry
 from hashless.logs import configure_logging
 from hashless.migration import MigrationEngine, MigrationEvent
+from hashless.platforms.host import Host
+from hashless.platforms.medusa_v1 import medusa_v1_host
+from hashless.platforms.standalone import standalone_host
 from hashless.service.app import create_app
 from hashless.service.context import ServiceContext
 from hashless.service.guard import migration_auditor
@@ -31,18 +34,23 @@ from hashless.service.metrics import MeteredCredentialStore, ServiceMetrics
 from hashless.service.request_id import current_request_id
 from hashless.service.reset_delivery import NoDelivery, ResetDelivery, WebhookDelivery
 from hashless.service.smtp_delivery import SmtpDelivery
-from hashless.storage import Database, schema_is_current
+from hashless.storage import Database
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
+    from hashless.ops.findings import Finding
+
 __all__ = [
     "APP_FACTORY",
+    "HOSTS",
+    "STORE_CHECKS",
     "build_context",
     "cognito_client",
     "cognito_store",
     "context_from_environment",
     "create_app_from_environment",
+    "host_for",
     "open_database",
     "quota_shaped",
     "reset_delivery_for",
@@ -139,7 +147,44 @@ def quota_shaped(
     return QuotaShapedStore(store, buckets, max_wait=settings.cognito_rate_max_wait_ms / 1000)
 
 
-def open_database(settings: Settings, *, apply_migrations: bool = True) -> Database:
+HOSTS: dict[Platform, Callable[[Settings], Host]] = {
+    "standalone": standalone_host,
+    "medusa-v1": medusa_v1_host,
+}
+"""Every platform's host builder: the one place that maps HASHLESS_PLATFORM to code."""
+
+
+def _standalone_checks(settings: Settings) -> list[Finding]:
+    from hashless.ops.doctor import check_database
+
+    return [check_database(settings.database_url)]
+
+
+def _medusa_v1_checks(settings: Settings) -> list[Finding]:
+    from hashless.platforms.medusa_v1.doctor import medusa_v1_checks
+
+    return medusa_v1_checks(settings)
+
+
+STORE_CHECKS: dict[Platform, Callable[[Settings], list[Finding]]] = {
+    "standalone": _standalone_checks,
+    "medusa-v1": _medusa_v1_checks,
+}
+"""``hashless doctor``'s checks of each platform's store: database, servers, secrets.
+Imported when called: the service itself never needs them."""
+
+
+def host_for(settings: Settings) -> Host:
+    """The host HASHLESS_PLATFORM names; raises ``ConfigurationError`` for settings it
+    cannot serve."""
+    return HOSTS[settings.platform](settings)
+
+
+def open_database(
+    settings: Settings, *, apply_migrations: bool = True, host: Host | None = None
+) -> Database:
+    """The database of ``host`` (default: the configured one), migrated unless told not."""
+    host = host or host_for(settings)
     if not settings.database_url:
         raise ConfigurationError(
             "HASHLESS_DATABASE_URL is not set: set it to postgresql+psycopg://user@host/db "
@@ -151,6 +196,7 @@ def open_database(settings: Settings, *, apply_migrations: bool = True) -> Datab
         apply_migrations=apply_migrations,
         session_idle=timedelta(minutes=settings.session_idle_minutes),
         session_absolute=timedelta(days=settings.session_max_days),
+        layout=host.layout,
     )
 
 
@@ -196,6 +242,7 @@ def build_context(
     db: Database,
     reset_delivery: ResetDelivery | None = None,
     cookie_secure: bool = True,
+    host: Host | None = None,
     metrics: ServiceMetrics | None = None,
 ) -> ServiceContext:
     metrics = metrics or ServiceMetrics()
@@ -227,6 +274,7 @@ def build_context(
         metrics=metrics,
         verifiers=verifiers,
         quota=store if isinstance(store, QuotaShapedStore) else None,
+        host=host or host_for(settings),
     )
 
 
@@ -245,8 +293,9 @@ def context_from_environment() -> ServiceContext:
             "pool and database (the throw-away demo runs only in `hashless serve` itself)"
         )
     configure_logging(settings.log_format, settings.log_level, request_id=current_request_id.get)
-    db = open_database(settings, apply_migrations=False)
-    if not schema_is_current(db.engine):
+    host = host_for(settings)
+    db = open_database(settings, apply_migrations=False, host=host)
+    if not db.schema_is_current():
         db.engine.dispose()
         raise ConfigurationError(
             "the database schema at HASHLESS_DATABASE_URL is not current: run `hashless migrate`"
@@ -256,7 +305,7 @@ def context_from_environment() -> ServiceContext:
     shaped = quota_shaped(
         store, settings, key=store.user_pool_id, on_state=metrics.observe_quota_backend
     )
-    return build_context(settings, store=shaped, db=db, metrics=metrics)
+    return build_context(settings, store=shaped, db=db, metrics=metrics, host=host)
 
 
 def create_app_from_environment() -> FastAPI:

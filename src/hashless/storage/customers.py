@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.emails import email_key
 from hashless.errors import AccountExists
 from hashless.legacy import VerifierRegistry, default_registry, hash_is_weak
-from hashless.migration.records import CredentialState
+from hashless.migration.records import CredentialRecord, CredentialState
+from hashless.storage.db import LOCK_OPTIONS
+from hashless.storage.layout import CredentialStats, CustomerRow
 from hashless.storage.models import Customer
-from hashless.storage.records import live_accounts
+from hashless.storage.records import SqlCredentialRecords, live_accounts, to_record
 
 __all__ = ["CredentialStats", "CustomerRepository", "LegacyCustomer"]
 
@@ -30,17 +32,6 @@ _BY_EMAIL_KEY = live_accounts().where(Customer.email_key == bindparam("email_key
 """Built once, so its cache key is too; read on every login."""
 
 PROFILE_FIELDS = frozenset({"first_name", "last_name", "phone", "billing_address", "metadata"})
-
-
-@dataclass(frozen=True)
-class CredentialStats:
-    total: int
-    legacy: int
-    cognito: int
-    none: int
-    blocked: int
-    weak: int
-    """Legacy hashes below the strength floor (``hashless harden`` wraps them)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +50,59 @@ class LegacyCustomer:
 
 
 class CustomerRepository:
+    """hashless' own customer table (the standalone platform's ``CustomerTable``)."""
+
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self.records = SqlCredentialRecords(sessions)
+
+    @property
+    def accounts(self) -> Select[Any]:
+        return live_accounts()
+
+    @property
+    def account_id(self) -> ColumnElement[str]:
+        return Customer.id.expression
+
+    def row_of(self, values: Sequence[Any]) -> Customer:
+        customer: Customer = values[0]
+        return customer
+
+    def existing_ids(self, customer_ids: Sequence[str]) -> set[str]:
+        with self._sessions() as session:
+            return set(session.scalars(select(Customer.id).where(Customer.id.in_(customer_ids))))
+
+    def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
+        with self._sessions() as session, session.begin():
+            session.connection(execution_options=LOCK_OPTIONS)
+            row = session.scalars(
+                live_accounts().where(Customer.id == customer_id).with_for_update()
+            ).one_or_none()
+            if row is None or row.credential_state != CredentialState.COGNITO.value:
+                return False
+            if not still_gone():
+                return False
+            row.credential_state = CredentialState.NONE.value
+        return True
+
+    @property
+    def status_rows(self) -> Select[Any]:
+        columns: tuple[Any, ...] = (
+            Customer.id,
+            Customer.email,
+            Customer.legacy_format,
+            Customer.legacy_hash,
+            Customer.credential_state.label("state"),
+            Customer.credential_blocked.label("blocked"),
+            Customer.created_at,
+            Customer.migrated_at,
+            Customer.updated_at,
+        )
+        return select(*columns).where(Customer.has_account, Customer.deleted_at.is_(None))
+
+    def record_of(self, row: CustomerRow) -> CredentialRecord:
+        assert isinstance(row, Customer)
+        return to_record(row)
 
     def insert_account(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from hashless.emails import email_key
@@ -45,6 +45,9 @@ from hashless.service.schemas import (
 from hashless.service.views import load_customer
 
 router = APIRouter(prefix="/store/customers", tags=["store customers"])
+profile_router = APIRouter(prefix="/store/customers", tags=["store customers"])
+"""Reading the profile: included only where hashless is the one serving it
+(``Host.serves_profile``); a store's own server answers it with its full shape."""
 
 _errors = error_responses(400, 401, 422, 503)
 
@@ -82,7 +85,7 @@ def register(
     return CustomerResponse(customer=CustomerOut.of(row))
 
 
-@router.get("/me", response_model=CustomerResponse, responses=_errors)
+@profile_router.get("/me", response_model=CustomerResponse, responses=_errors)
 async def me(current: CallerWithCustomer) -> CustomerResponse:
     return CustomerResponse(customer=CustomerOut.of(current.customer))
 
@@ -113,7 +116,7 @@ def update_me(
     """Update the profile; a new password or email needs proof of the current password."""
     customer_id = current.customer_id
     row = load_customer(ctx, customer_id)
-    changes_email = body.email is not None and email_key(body.email) != row.email_key
+    changes_email = body.email is not None and email_key(body.email) != email_key(row.email)
     if body.password is not None:
         validate_new_password(body.password)
     # Checked before anything changes: a refused field must not leave a half-applied update.
@@ -144,7 +147,10 @@ def update_me(
             row.billing_address, body.billing_address
         )
     if profile:
-        ctx.db.customers.update_profile(customer_id, profile)
+        try:
+            ctx.db.customers.update_profile(customer_id, profile)
+        except ValueError as exc:  # a field this host's customer table cannot take
+            raise HTTPException(400, str(exc)) from None
     return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, customer_id)))
 
 
