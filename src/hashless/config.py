@@ -82,7 +82,19 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+    platform: Literal["standalone", "medusa-v2"] = Field(
+        default="standalone", validation_alias=_env("HASHLESS_PLATFORM")
+    )
+    """Which store hashless serves: its own customer table, or Medusa v2's auth provider."""
     database_url: str | None = Field(default=None, validation_alias=_env("HASHLESS_DATABASE_URL"))
+    provider_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("HASHLESS_PROVIDER_TOKEN")
+    )
+    """The secret Medusa v2's auth provider sends; the provider routes refuse any other."""
+    medusa_v2_admins: bool = Field(
+        default=False, validation_alias=_env("HASHLESS_MEDUSA_V2_ADMINS")
+    )
+    """Move Medusa v2 admin users' passwords too (off: their identities stay Medusa's)."""
     admin_token: SecretStr | None = Field(
         default=None, validation_alias=_env("HASHLESS_ADMIN_TOKEN")
     )
@@ -183,7 +195,7 @@ class Settings(BaseSettings):
             raise ValueError("may contain only the placeholders {token} and {email}") from None
         return template
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "provider_token")
     @classmethod
     def _token_strength(cls, token: SecretStr | None) -> SecretStr | None:
         if token is not None and len(token.get_secret_value()) < 16:

@@ -55,6 +55,15 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
     from hashless.service.wiring import APP_FACTORY, context_from_environment, open_database
 
     configure_logging(settings.log_format, request_id=current_request_id.get)
+    if settings.platform == "medusa-v2":
+        # Medusa's database holds no table of hashless' own: nothing to migrate.
+        from hashless.service.wiring import medusa_v2_app_from_environment
+
+        app = medusa_v2_app_from_environment() if workers == 1 else APP_FACTORY
+        uvicorn.run(
+            app, factory=workers > 1, workers=workers, host=host, port=port, log_config=None
+        )
+        return
     # Migrated once, here, before any worker starts: workers never race to migrate.
     open_database(settings, apply_migrations=not no_migrate).engine.dispose()
     # Built here even for several workers, so a setting that is wrong stops start-up

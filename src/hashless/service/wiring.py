@@ -41,6 +41,7 @@ __all__ = [
     "cognito_store",
     "context_from_environment",
     "create_app_from_environment",
+    "medusa_v2_app_from_environment",
     "open_database",
     "quota_shaped",
     "reset_delivery_for",
@@ -218,6 +219,26 @@ def context_from_environment() -> ServiceContext:
     )
 
 
+def medusa_v2_app_from_environment() -> FastAPI:
+    """``HASHLESS_PLATFORM=medusa-v2``: the routes Medusa v2's auth provider calls."""
+    from hashless.platforms.medusa_v2.app import medusa_v2_app_from_settings
+
+    settings, cognito = load_settings()
+    if not cognito.configured:
+        raise ConfigurationError(
+            "HASHLESS_PLATFORM=medusa-v2 needs a pool: set COGNITO_USER_POOL_ID and "
+            "COGNITO_CLIENT_ID (the throw-away demo serves the standalone platform only)"
+        )
+    configure_logging(settings.log_format, request_id=current_request_id.get)
+    store = cognito_store(cognito, concurrency=settings.concurrency)
+    return medusa_v2_app_from_settings(
+        settings, store=quota_shaped(store, settings, key=store.user_pool_id)
+    )
+
+
 def create_app_from_environment() -> FastAPI:
     """The app factory for ``uvicorn --factory`` and ``hashless serve --workers N``."""
+    settings, _ = load_settings()
+    if settings.platform == "medusa-v2":
+        return medusa_v2_app_from_environment()
     return create_app(context_from_environment())

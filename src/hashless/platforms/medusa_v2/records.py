@@ -1,0 +1,296 @@
+"""The migration engine's view of Medusa v2's ``auth_identity`` / ``provider_identity``.
+
+A customer is a Medusa auth identity with an ``emailpass`` provider identity; its
+credential id (and Cognito username) is ``auth_identity.id``, which never changes,
+never the email (``provider_identity.entity_id``). The record is legacy while
+``provider_metadata.password`` holds the scrypt-kdf hash Medusa's own ``emailpass``
+wrote, and in Cognito once that key is gone.
+
+What this module writes in Medusa's tables, and nothing else:
+
+- ``provider_identity.provider_metadata``: the ``password`` key removed, other keys
+  kept (``mark_in_store``), never replaced by any other value;
+- ``provider_identity.entity_id``: a new email (``set_email``);
+- ``provider_identity.updated_at`` on each of those writes;
+- a new ``auth_identity`` (``id``, ``app_metadata`` NULL) and its ``emailpass``
+  ``provider_identity`` (``id``, ``entity_id``, ``provider``, ``auth_identity_id``,
+  ``user_metadata`` NULL, ``provider_metadata`` NULL) for a registration, exactly
+  the rows Medusa's own ``emailpass`` register makes, minus the hash;
+- the ``auth_identity`` row deleted (its provider identities and reset tokens go
+  with it through Medusa's own ``ON DELETE CASCADE``) by ``mark_deleted``.
+
+Identities that belong to an admin (``app_metadata.user_id``) stay Medusa's unless
+``include_admins`` is on: they are invisible here, so their hashes never move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from ulid import ULID
+
+from hashless.errors import AccountExists
+from hashless.migration.records import CredentialRecord, CredentialState
+
+__all__ = [
+    "LEGACY_FORMAT",
+    "PROVIDER",
+    "MedusaIdentity",
+    "MedusaV2Records",
+    "auth_identity",
+    "new_auth_identity_id",
+    "provider_identity",
+]
+
+PROVIDER = "emailpass"
+"""The provider id whose identities hold customer passwords (Medusa's own, or ours)."""
+LEGACY_FORMAT = "medusa-v2"
+"""The verifier for the hashes Medusa's ``emailpass`` wrote."""
+
+_medusa = MetaData()
+auth_identity = Table(
+    "auth_identity",
+    _medusa,
+    Column("id", Text, primary_key=True),
+    Column("app_metadata", JSONB),
+    Column("created_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("deleted_at", DateTime(timezone=True)),
+)
+provider_identity = Table(
+    "provider_identity",
+    _medusa,
+    Column("id", Text, primary_key=True),
+    Column("entity_id", Text),
+    Column("provider", Text),
+    Column("auth_identity_id", Text),
+    Column("user_metadata", JSONB),
+    Column("provider_metadata", JSONB),
+    Column("created_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("deleted_at", DateTime(timezone=True)),
+)
+"""Only the columns hashless reads or writes; Medusa's migrations own the tables."""
+
+
+def new_auth_identity_id() -> str:
+    """An id in Medusa's own form for auth identities (``generateEntityId``)."""
+    return f"authid_{ULID()}"
+
+
+@dataclass(frozen=True, slots=True)
+class MedusaIdentity:
+    """An auth identity as Medusa's token issuer needs it (never with the hash)."""
+
+    id: str
+    entity_id: str
+    provider_identity_id: str
+    app_metadata: Mapping[str, Any] | None
+    user_metadata: Mapping[str, Any] | None
+
+    @property
+    def is_admin(self) -> bool:
+        """An admin user's identity (possibly a customer's too)."""
+        return bool(self.app_metadata and self.app_metadata.get("user_id"))
+
+    def as_medusa(self) -> dict[str, Any]:
+        """The shape of Medusa's ``AuthIdentityDTO`` that ``generateJwtTokenForAuthIdentity``
+        reads: ``id``, ``app_metadata`` and the provider identity's ``user_metadata``."""
+        return {
+            "id": self.id,
+            "app_metadata": dict(self.app_metadata) if self.app_metadata is not None else None,
+            "provider_identities": [
+                {
+                    "id": self.provider_identity_id,
+                    "entity_id": self.entity_id,
+                    "provider": PROVIDER,
+                    "auth_identity_id": self.id,
+                    "user_metadata": (
+                        dict(self.user_metadata) if self.user_metadata is not None else None
+                    ),
+                }
+            ],
+        }
+
+
+_HASH = provider_identity.c.provider_metadata["password"].astext
+
+
+def _identities(include_admins: bool) -> Select[Any]:
+    query = (
+        select(
+            provider_identity.c.id.label("pid"),
+            provider_identity.c.entity_id,
+            provider_identity.c.user_metadata,
+            _HASH.label("legacy_hash"),
+            auth_identity.c.id,
+            auth_identity.c.app_metadata,
+        )
+        .join(auth_identity, auth_identity.c.id == provider_identity.c.auth_identity_id)
+        .where(
+            provider_identity.c.provider == PROVIDER,
+            provider_identity.c.deleted_at.is_(None),
+            auth_identity.c.deleted_at.is_(None),
+        )
+    )
+    if not include_admins:
+        query = query.where(
+            func.coalesce(auth_identity.c.app_metadata.has_key("user_id"), literal(False))
+            == literal(False)
+        )
+    return query
+
+
+def _record(row: Any) -> CredentialRecord:
+    legacy = row.legacy_hash is not None
+    return CredentialRecord(
+        customer_id=row.id,
+        email=row.entity_id,
+        state=CredentialState.LEGACY if legacy else CredentialState.COGNITO,
+        legacy_format=LEGACY_FORMAT if legacy else None,
+        legacy_hash=row.legacy_hash,
+    )
+
+
+def _identity(row: Any) -> MedusaIdentity:
+    return MedusaIdentity(
+        id=row.id,
+        entity_id=row.entity_id,
+        provider_identity_id=row.pid,
+        app_metadata=row.app_metadata,
+        user_metadata=row.user_metadata,
+    )
+
+
+class _LockedIdentity:
+    """One customer's ``emailpass`` provider identity under ``SELECT ... FOR UPDATE``."""
+
+    def __init__(self, connection: Connection, row: Any) -> None:
+        self._connection = connection
+        self._row = row
+        self._record = _record(row)
+
+    @property
+    def record(self) -> CredentialRecord:
+        return self._record
+
+    def mark_in_store(self) -> None:
+        self._connection.execute(
+            update(provider_identity)
+            .where(provider_identity.c.id == self._row.pid)
+            .values(
+                provider_metadata=provider_identity.c.provider_metadata.op("-")("password"),
+                updated_at=func.now(),
+            )
+        )
+        self._record = replace(
+            self._record, state=CredentialState.COGNITO, legacy_format=None, legacy_hash=None
+        )
+
+    def mark_blocked(self) -> None:
+        # The hash stays, so the customer keeps logging in through it; the engine's
+        # ``migration.blocked`` event (audit trail, metrics) is what records the refusal.
+        self._record = replace(self._record, blocked=True)
+
+    def set_email(self, email: str) -> None:
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(
+                    update(provider_identity)
+                    .where(provider_identity.c.id == self._row.pid)
+                    .values(entity_id=email, updated_at=func.now())
+                )
+        except IntegrityError:
+            raise AccountExists() from None
+        self._record = replace(self._record, email=email)
+
+    def mark_deleted(self) -> None:
+        self._connection.execute(delete(auth_identity).where(auth_identity.c.id == self._row.id))
+
+
+class MedusaV2Records:
+    """``CredentialRecords`` over a Medusa v2 database (PostgreSQL)."""
+
+    def __init__(self, engine: Engine, *, include_admins: bool = False) -> None:
+        self._engine = engine
+        self._query = _identities(include_admins)
+        self._any = _identities(include_admins=True)
+
+    def find_identity(self, entity_id: str) -> tuple[CredentialRecord, MedusaIdentity] | None:
+        """The identity Medusa would find for this email (an exact ``entity_id`` match,
+        as Medusa's own ``emailpass`` looks it up), with what its token needs; an
+        admin's too, whatever the scope (``MedusaIdentity.is_admin`` tells)."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                self._any.where(provider_identity.c.entity_id == entity_id)
+            ).one_or_none()
+        return (_record(row), _identity(row)) if row is not None else None
+
+    def find_by_email(self, email: str) -> CredentialRecord | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                self._query.where(provider_identity.c.entity_id == email)
+            ).one_or_none()
+        return _record(row) if row is not None else None
+
+    def get(self, customer_id: str) -> CredentialRecord | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                self._query.where(auth_identity.c.id == customer_id)
+            ).one_or_none()
+        return _record(row) if row is not None else None
+
+    @contextmanager
+    def locked(self, customer_id: str) -> Iterator[_LockedIdentity | None]:
+        with self._engine.begin() as connection:
+            row = connection.execute(
+                self._query.where(auth_identity.c.id == customer_id).with_for_update(
+                    of=provider_identity
+                )
+            ).one_or_none()
+            yield _LockedIdentity(connection, row) if row is not None else None
+
+    def insert(self, customer_id: str, email: str) -> MedusaIdentity:
+        """A new customer identity with no hash; ``AccountExists`` if the email is taken."""
+        identity = MedusaIdentity(
+            id=customer_id,
+            entity_id=email,
+            provider_identity_id=str(ULID()),
+            app_metadata=None,
+            user_metadata=None,
+        )
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(insert(auth_identity).values(id=customer_id))
+                connection.execute(
+                    insert(provider_identity).values(
+                        id=identity.provider_identity_id,
+                        entity_id=email,
+                        provider=PROVIDER,
+                        auth_identity_id=customer_id,
+                    )
+                )
+        except IntegrityError:
+            raise AccountExists() from None
+        return identity
