@@ -265,6 +265,7 @@ def node_script(script: Path, payload: Any, *, timeout: float = 300) -> Any:
     done = subprocess.run(
         ["node", str(script)],
         cwd=PROJECT,
+        env={"PATH": os.environ.get("PATH", ""), "MEDUSA_PROJECT": str(PROJECT)},
         input=json.dumps(payload).encode(),
         capture_output=True,
         timeout=timeout,
