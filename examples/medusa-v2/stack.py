@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -103,7 +103,7 @@ def medusa_env(
     """Medusa's environment; ``provider=False`` is the stock store, before hashless."""
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": os.environ.get("HOME", str(Path.home())),
         "DATABASE_URL": database_url,
         "JWT_SECRET": secrets.token_hex(24),
         "COOKIE_SECRET": secrets.token_hex(24),
@@ -148,10 +148,8 @@ def seed(env: Mapping[str, str]) -> dict[str, str]:
 
 def _die_with_parent() -> None:
     # PR_SET_PDEATHSIG: the server goes when whoever started it goes, even on a crash.
-    try:
+    with suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-    except OSError:
-        pass
 
 
 @dataclass
@@ -179,14 +177,14 @@ class Server:
             env=self.env,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509
+            preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited at start-up:\n{self.tail()}")
             try:
-                with urllib.request.urlopen(self.url + self.health, timeout=2):  # noqa: S310
+                with urllib.request.urlopen(self.url + self.health, timeout=2):
                     return self
             except (urllib.error.URLError, OSError):
                 time.sleep(0.25)
@@ -244,7 +242,7 @@ def hashless_env(
 ) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": os.environ.get("HOME", str(Path.home())),
         "HASHLESS_PLATFORM": "medusa-v2",
         "HASHLESS_DATABASE_URL": database_url,
         "HASHLESS_PROVIDER_TOKEN": provider_token,
