@@ -16,8 +16,11 @@ from sqlalchemy.engine import make_url
 
 from hashless.demo.emulator import running_emulator
 from hashless.identity import new_customer_id
+from hashless.platforms.medusa_v1 import medusa_v1_layout
 from hashless.storage import Database, LegacyCustomer
+from hashless.storage.hosted import STATE_TABLES
 from hashless.storage.models import Base
+from tests.medusa_v1_schema import MEDUSA_V1_DDL, MEDUSA_V1_TABLES
 from tests.support import PlainSha256
 
 POSTGRES_URL = os.environ.get(
@@ -58,6 +61,45 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def medusa_v1_database(postgres_database: str) -> Iterator[str]:
+    """A second fresh database holding Medusa v1's own tables (``tests.medusa_v1_schema``)."""
+    name = f"hashless_medusa_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    medusa = create_engine(url)
+    with medusa.begin() as connection:
+        connection.exec_driver_sql(MEDUSA_V1_DDL)
+    medusa.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def medusa_v1_session_db(medusa_v1_database: str) -> Iterator[Database]:
+    db = Database.connect(medusa_v1_database, pool_size=60, layout=medusa_v1_layout("hashless"))
+    yield db
+    db.engine.dispose()
+
+
+@pytest.fixture
+def medusa_v1_db(medusa_v1_session_db: Database) -> Database:
+    """hashless in medusa-v1 mode over Medusa's tables, all of them empty at the start."""
+    tables = ", ".join(
+        [f'public."{t}"' for t in MEDUSA_V1_TABLES]
+        + [f'hashless."{t}"' for t in (*STATE_TABLES, "credential")]
+    )
+    with medusa_v1_session_db.engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables}")
+    return medusa_v1_session_db
 
 
 @pytest.fixture(scope="session")

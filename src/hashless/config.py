@@ -15,7 +15,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hashless.errors import ConfigurationError
 
-__all__ = ["CognitoSettings", "Settings", "load_settings"]
+__all__ = ["PLATFORMS", "CognitoSettings", "Platform", "Settings", "load_settings"]
+
+Platform = Literal["standalone", "medusa-v1", "medusa-v2"]
+"""Where customers live: hashless' own table, or a store's database beside it."""
+
+PLATFORMS: tuple[Platform, ...] = ("standalone", "medusa-v1", "medusa-v2")
 
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 
@@ -82,15 +87,27 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    platform: Literal["standalone", "medusa-v2"] = Field(
-        default="standalone", validation_alias=_env("HASHLESS_PLATFORM")
-    )
-    """Which store hashless serves: its own customer table, or Medusa v2's auth provider."""
+    platform: Platform = Field(default="standalone", validation_alias=_env("HASHLESS_PLATFORM"))
+    """``standalone``: hashless' own customer table. ``medusa-v1``: Medusa v1's own
+    ``customer`` table in HASHLESS_DATABASE_URL (Medusa's database), hashless' state
+    beside it in the schema HASHLESS_STATE_SCHEMA."""
     database_url: str | None = Field(default=None, validation_alias=_env("HASHLESS_DATABASE_URL"))
+    state_schema: str = Field(
+        default="hashless",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        validation_alias=_env("HASHLESS_STATE_SCHEMA"),
+    )
+    """The PostgreSQL schema of hashless' own tables in a store's database (not standalone)."""
+    medusa_url: str | None = Field(default=None, validation_alias=_env("HASHLESS_MEDUSA_URL"))
+    """The Medusa server hashless stands in front of (``medusa-v1``)."""
+    medusa_jwt_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("HASHLESS_MEDUSA_JWT_SECRET")
+    )
+    """Medusa's ``projectConfig.jwt_secret``: signs the short-lived tokens hashless mints."""
     provider_token: SecretStr | None = Field(
         default=None, validation_alias=_env("HASHLESS_PROVIDER_TOKEN")
     )
-    """The secret Medusa v2's auth provider sends; the provider routes refuse any other."""
+    """The secret Medusa v2's auth provider sends (``medusa-v2``); its routes refuse any other."""
     medusa_v2_admins: bool = Field(
         default=False, validation_alias=_env("HASHLESS_MEDUSA_V2_ADMINS")
     )
@@ -162,9 +179,7 @@ class Settings(BaseSettings):
     smtp_tls: Literal["none", "starttls", "tls"] = Field(
         default="starttls", validation_alias=_env("HASHLESS_SMTP_TLS")
     )
-    smtp_username: str | None = Field(
-        default=None, validation_alias=_env("HASHLESS_SMTP_USERNAME")
-    )
+    smtp_username: str | None = Field(default=None, validation_alias=_env("HASHLESS_SMTP_USERNAME"))
     smtp_password: SecretStr | None = Field(
         default=None, validation_alias=_env("HASHLESS_SMTP_PASSWORD")
     )

@@ -18,7 +18,7 @@ from hashless.identity import new_customer_id
 from hashless.service.context import ServiceContext
 from hashless.service.reset_delivery import LogDelivery
 from hashless.service.wiring import build_context
-from hashless.storage import Database, LegacyCustomer
+from hashless.storage import CustomerRepository, Database, LegacyCustomer
 
 __all__ = ["DEMO_CUSTOMERS", "DEMO_PASSWORD", "DemoInfo", "demo_context"]
 
@@ -112,7 +112,7 @@ def demo_context(settings: Settings) -> Iterator[tuple[ServiceContext, DemoInfo]
         )
         database_path = f"{tmp}/demo.db"
         db = Database.connect(f"sqlite:///{database_path}")
-        db.customers.insert_legacy(DEMO_CUSTOMERS, new_customer_id)
+        CustomerRepository(db.sessions_factory).insert_legacy(DEMO_CUSTOMERS, new_customer_id)
         context = build_context(
             settings, store=store, db=db, reset_delivery=LogDelivery(), cookie_secure=False
         )

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hashless.service.context import ServiceContext
 from hashless.service.guard import RequestOrigin
-from hashless.storage.models import Customer
+from hashless.storage import CustomerRow
 from hashless.storage.sessions import SessionInfo
 
 __all__ = [
@@ -76,7 +76,7 @@ class Authenticated:
 
 @dataclass(frozen=True)
 class AuthenticatedCustomer(Authenticated):
-    customer: Customer
+    customer: CustomerRow
 
 
 def cookie_session_token(request: Request, ctx: ServiceContext) -> str | None:

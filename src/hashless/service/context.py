@@ -8,6 +8,8 @@ from datetime import timedelta
 from hashless.credentials.shaping import QuotaShapedStore
 from hashless.legacy import VerifierRegistry, default_registry
 from hashless.migration import MigrationEngine
+from hashless.platforms.host import Host
+from hashless.platforms.standalone import STANDALONE_HOST
 from hashless.service.guard import LoginGuard
 from hashless.service.metrics import ServiceMetrics
 from hashless.service.reset_delivery import ResetDelivery
@@ -35,6 +37,8 @@ class ServiceContext:
     quota: QuotaShapedStore | None = None
     """The shaper inside the engine's store, if any: logins pay for their Cognito call
     before any other work, so the excess is refused before it queues."""
+    host: Host = STANDALONE_HOST
+    """The platform served (standalone, medusa-v1...), as the wiring picked it."""
 
     def __post_init__(self) -> None:
         self.guard = LoginGuard(

@@ -21,9 +21,7 @@ from hashless.errors import (
 )
 from hashless.migration import CredentialRecord, MigrationEngine, MigrationEvent
 from hashless.service.timing import FailureFloor
-from hashless.storage import AuditEntry, Database, ThrottleRule, ThrottleState
-from hashless.storage.models import Customer
-from hashless.storage.records import to_record
+from hashless.storage import AuditEntry, CustomerRow, Database, ThrottleRule, ThrottleState
 
 __all__ = [
     "ACCOUNT_RULE",
@@ -65,7 +63,7 @@ class NewSession:
 
 @dataclass(frozen=True)
 class SignedIn:
-    customer: Customer
+    customer: CustomerRow
     token: str
     """The new session's token: the only time it exists outside the client."""
 
@@ -131,7 +129,7 @@ class LoginGuard:
 
         def authenticate() -> CredentialRecord:
             nonlocal row
-            read = to_record(row) if row is not None else None
+            read = self._db.customers.record_of(row) if row is not None else None
             record = self._engine.authenticate(read, password)
             if record != read:
                 row = self._db.customers.get(record.customer_id)
@@ -211,7 +209,11 @@ class LoginGuard:
         self.audit("login.succeeded", "success", record.customer_id, origin, within=writing)
 
     def _open(
-        self, writing: Connection, customer: Customer, session: NewSession, origin: RequestOrigin
+        self,
+        writing: Connection,
+        customer: CustomerRow,
+        session: NewSession,
+        origin: RequestOrigin,
     ) -> SignedIn:
         if session.replaces:
             self._db.sessions.revoke_token(session.replaces, within=writing)

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from hashless.migration import CredentialRecord
 from hashless.passwords import MAX_PASSWORD_LENGTH
-from hashless.storage.models import Customer
+from hashless.storage import CustomerRow
 from hashless.storage.sessions import SessionInfo
 
 # Medusa lower-cases emails when it stores them; look-ups fold case and Unicode form anyway.
@@ -97,7 +98,7 @@ class CustomerOut(BaseModel):
     deleted_at: datetime | None
 
     @classmethod
-    def of(cls, row: Customer) -> CustomerOut:
+    def of(cls, row: CustomerRow) -> CustomerOut:
         return cls(
             id=row.id,
             email=row.email,
@@ -120,11 +121,11 @@ class AdminCustomerOut(CustomerOut):
     migrated_at: datetime | None
 
     @classmethod
-    def of(cls, row: Customer) -> AdminCustomerOut:
+    def of_account(cls, row: CustomerRow, record: CredentialRecord) -> AdminCustomerOut:
         return cls(
             **CustomerOut.of(row).model_dump(),
-            credential_state=row.credential_state,
-            credential_blocked=row.credential_blocked,
+            credential_state=record.state.value,
+            credential_blocked=record.blocked,
             migrated_at=row.migrated_at,
         )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from hashless.config import CognitoSettings, Settings, load_settings
+from hashless.config import CognitoSettings, Platform, Settings, load_settings
 from hashless.credentials.client import DEFAULT_MAX_POOL_CONNECTIONS, make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.protocol import CredentialStore
@@ -22,6 +23,9 @@ from hashless.errors import ConfigurationError
 from hashless.legacy import default_registry
 from hashless.logs import configure_logging
 from hashless.migration import MigrationEngine, MigrationEvent
+from hashless.platforms.host import Host
+from hashless.platforms.medusa_v1 import medusa_v1_host
+from hashless.platforms.standalone import standalone_host
 from hashless.service.app import create_app
 from hashless.service.context import ServiceContext
 from hashless.service.guard import migration_auditor
@@ -29,18 +33,20 @@ from hashless.service.metrics import MeteredCredentialStore, ServiceMetrics
 from hashless.service.request_id import current_request_id
 from hashless.service.reset_delivery import NoDelivery, ResetDelivery, WebhookDelivery
 from hashless.service.smtp_delivery import SmtpDelivery
-from hashless.storage import Database, schema_is_current
+from hashless.storage import Database
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 __all__ = [
     "APP_FACTORY",
+    "HOSTS",
     "build_context",
     "cognito_client",
     "cognito_store",
     "context_from_environment",
     "create_app_from_environment",
+    "host_for",
     "medusa_v2_app_from_environment",
     "open_database",
     "quota_shaped",
@@ -106,7 +112,32 @@ def quota_shaped(store: CredentialStore, settings: Settings, *, key: str) -> Cre
     return QuotaShapedStore(store, buckets, max_wait=settings.cognito_rate_max_wait_ms / 1000)
 
 
-def open_database(settings: Settings, *, apply_migrations: bool = True) -> Database:
+HOSTS: dict[Platform, Callable[[Settings], Host]] = {
+    "standalone": standalone_host,
+    "medusa-v1": medusa_v1_host,
+}
+"""Every platform's host builder: the one place that maps HASHLESS_PLATFORM to code."""
+
+
+def host_for(settings: Settings) -> Host:
+    """The host HASHLESS_PLATFORM names; raises ``ConfigurationError`` for settings it
+    cannot serve."""
+    builder = HOSTS.get(settings.platform)
+    if builder is None:
+        # medusa-v2 answers Medusa's auth provider only (medusa_v2_app_from_environment):
+        # Medusa keeps its customers, sessions and tokens itself.
+        raise ConfigurationError(
+            f"HASHLESS_PLATFORM={settings.platform} is served by `hashless serve` alone; "
+            "this command works on the standalone and medusa-v1 platforms"
+        )
+    return builder(settings)
+
+
+def open_database(
+    settings: Settings, *, apply_migrations: bool = True, host: Host | None = None
+) -> Database:
+    """The database of ``host`` (default: the configured one), migrated unless told not."""
+    host = host or host_for(settings)
     if not settings.database_url:
         raise ConfigurationError(
             "HASHLESS_DATABASE_URL is not set: set it to postgresql+psycopg://user@host/db "
@@ -118,6 +149,7 @@ def open_database(settings: Settings, *, apply_migrations: bool = True) -> Datab
         apply_migrations=apply_migrations,
         session_idle=timedelta(minutes=settings.session_idle_minutes),
         session_absolute=timedelta(days=settings.session_max_days),
+        layout=host.layout,
     )
 
 
@@ -163,6 +195,7 @@ def build_context(
     db: Database,
     reset_delivery: ResetDelivery | None = None,
     cookie_secure: bool = True,
+    host: Host | None = None,
 ) -> ServiceContext:
     metrics = ServiceMetrics()
     verifiers = default_registry(concurrency=settings.legacy_verify_concurrency)
@@ -189,6 +222,7 @@ def build_context(
         metrics=metrics,
         verifiers=verifiers,
         quota=store if isinstance(store, QuotaShapedStore) else None,
+        host=host or host_for(settings),
     )
 
 
@@ -207,15 +241,16 @@ def context_from_environment() -> ServiceContext:
             "pool and database (the throw-away demo runs only in `hashless serve` itself)"
         )
     configure_logging(settings.log_format, request_id=current_request_id.get)
-    db = open_database(settings, apply_migrations=False)
-    if not schema_is_current(db.engine):
+    host = host_for(settings)
+    db = open_database(settings, apply_migrations=False, host=host)
+    if not db.schema_is_current():
         db.engine.dispose()
         raise ConfigurationError(
             "the database schema at HASHLESS_DATABASE_URL is not current: run `hashless migrate`"
         )
     store = cognito_store(cognito, concurrency=settings.concurrency)
     return build_context(
-        settings, store=quota_shaped(store, settings, key=store.user_pool_id), db=db
+        settings, store=quota_shaped(store, settings, key=store.user_pool_id), db=db, host=host
     )
 
 

@@ -12,8 +12,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.storage.audit import AuditEntry, AuditLog
-from hashless.storage.customers import CredentialStats, CustomerRepository, LegacyCustomer
+from hashless.storage.customers import CustomerRepository, LegacyCustomer
 from hashless.storage.db import create_database_engine, migrate, schema_is_current
+from hashless.storage.layout import CredentialStats, CustomerRow, CustomerTable, StoreLayout
 from hashless.storage.models import utcnow
 from hashless.storage.records import SqlCredentialRecords
 from hashless.storage.reset_tokens import RESET_TOKEN_TTL, ResetTokenRepository
@@ -22,10 +23,13 @@ from hashless.storage.throttle import LoginThrottleRepository, ThrottleRule, Thr
 
 __all__ = [
     "RESET_TOKEN_TTL",
+    "STANDALONE",
     "AuditEntry",
     "AuditLog",
     "CredentialStats",
     "CustomerRepository",
+    "CustomerRow",
+    "CustomerTable",
     "Database",
     "LegacyCustomer",
     "LoginThrottleRepository",
@@ -33,6 +37,7 @@ __all__ = [
     "SessionInfo",
     "SessionRepository",
     "SqlCredentialRecords",
+    "StoreLayout",
     "ThrottleRule",
     "ThrottleState",
     "create_database_engine",
@@ -41,24 +46,31 @@ __all__ = [
 ]
 
 
+STANDALONE = StoreLayout(CustomerRepository)
+"""hashless' own customer table, its state beside it in the default schema."""
+
+
 @dataclass
 class Database:
     """One engine and the repositories over it."""
 
     engine: Engine
+    """As the repositories use it: ``layout.bind`` applied."""
     session_idle: timedelta = timedelta(days=1)
     session_absolute: timedelta = timedelta(days=30)
     clock: Callable[[], datetime] = utcnow
     """Time for session and token expiry; tests swap it for a fake clock."""
+    layout: StoreLayout = STANDALONE
     sessions_factory: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
         self.sessions_factory = sessionmaker(self.engine, expire_on_commit=False)
-        self.records = SqlCredentialRecords(self.sessions_factory)
-        self.customers = CustomerRepository(self.sessions_factory)
+        self.customers: CustomerTable = self.layout.customers(self.sessions_factory)
+        self.records = self.customers.records
         now = lambda: self.clock()  # noqa: E731  (late-bound, so a swapped clock applies)
         self.sessions = SessionRepository(
             self.sessions_factory,
+            self.customers,
             idle=self.session_idle,
             absolute=self.session_absolute,
             clock=now,
@@ -94,8 +106,12 @@ class Database:
         apply_migrations: bool = True,
         session_idle: timedelta = timedelta(days=1),
         session_absolute: timedelta = timedelta(days=30),
+        layout: StoreLayout = STANDALONE,
     ) -> Database:
-        engine = create_database_engine(url, pool_size=pool_size)
+        engine = layout.bind(create_database_engine(url, pool_size=pool_size))
         if apply_migrations:
-            migrate(engine)
-        return cls(engine, session_idle, session_absolute)
+            migrate(engine, layout.migrations)
+        return cls(engine, session_idle, session_absolute, layout=layout)
+
+    def schema_is_current(self) -> bool:
+        return schema_is_current(self.engine, self.layout.migrations)

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.emails import email_key
 from hashless.errors import AccountExists
 from hashless.legacy import VerifierRegistry, default_registry, hash_is_weak
-from hashless.migration.records import CredentialState
+from hashless.migration.records import CredentialRecord, CredentialState
+from hashless.storage.layout import CredentialStats, CustomerRow
 from hashless.storage.models import Customer
-from hashless.storage.records import live_accounts
+from hashless.storage.records import SqlCredentialRecords, live_accounts, to_record
 
 __all__ = ["CredentialStats", "CustomerRepository", "LegacyCustomer"]
 
@@ -30,17 +31,6 @@ _BY_EMAIL_KEY = live_accounts().where(Customer.email_key == bindparam("email_key
 """Built once, so its cache key is too; read on every login."""
 
 PROFILE_FIELDS = frozenset({"first_name", "last_name", "phone", "billing_address", "metadata"})
-
-
-@dataclass(frozen=True)
-class CredentialStats:
-    total: int
-    legacy: int
-    cognito: int
-    none: int
-    blocked: int
-    weak: int
-    """Legacy hashes below the strength floor (``hashless harden`` wraps them)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +49,27 @@ class LegacyCustomer:
 
 
 class CustomerRepository:
+    """hashless' own customer table (the standalone platform's ``CustomerTable``)."""
+
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self.records = SqlCredentialRecords(sessions)
+
+    @property
+    def accounts(self) -> Select[Any]:
+        return live_accounts()
+
+    @property
+    def account_id(self) -> ColumnElement[str]:
+        return Customer.id.expression
+
+    def row_of(self, values: Sequence[Any]) -> Customer:
+        customer: Customer = values[0]
+        return customer
+
+    def record_of(self, row: CustomerRow) -> CredentialRecord:
+        assert isinstance(row, Customer)
+        return to_record(row)
 
     def insert_account(
         self,

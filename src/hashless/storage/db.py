@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, TableClause, column, create_engine, event, select, table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
@@ -16,9 +17,34 @@ from hashless.errors import ConfigurationError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["LOCK_OPTIONS", "create_database_engine", "migrate", "schema_is_current"]
+__all__ = [
+    "LOCK_OPTIONS",
+    "STANDALONE_MIGRATIONS",
+    "Migrations",
+    "create_database_engine",
+    "migrate",
+    "schema_is_current",
+]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+@dataclass(frozen=True)
+class Migrations:
+    """One chain of Alembic scripts and where its version table lives."""
+
+    scripts: Path
+    schema: str | None = None
+    """The schema of the version table (and, through the engine's translate map, of the
+    tables); None: the connection's default schema."""
+
+    @property
+    def version_table(self) -> TableClause:
+        return table("alembic_version", column("version_num"), schema=self.schema)
+
+
+STANDALONE_MIGRATIONS = Migrations(_MIGRATIONS)
+"""hashless' own database: its customer table and its state, in the default schema."""
 
 LOCK_OPTIONS = {"sqlite_begin": "IMMEDIATE"}
 """Execution options for a transaction that locks a customer's credential.
@@ -102,27 +128,28 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine, migrations: Migrations = STANDALONE_MIGRATIONS) -> Config:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("script_location", str(migrations.scripts))
     config.attributes["engine"] = engine
+    config.attributes["schema"] = migrations.schema
     return config
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, migrations: Migrations = STANDALONE_MIGRATIONS) -> None:
     """Bring the schema to the newest revision (idempotent).
 
     A schema that is already current is found so with one query, without Alembic
     (whose import and upgrade would add a few hundred milliseconds to every start).
     """
-    if _current_without_alembic(engine):
+    if _current_without_alembic(engine, migrations):
         return
     from alembic import command
 
     try:
-        command.upgrade(_alembic_config(engine), "head")
+        command.upgrade(_alembic_config(engine, migrations), "head")
     except OperationalError as exc:
         raise ConfigurationError(
             f"cannot reach the database at HASHLESS_DATABASE_URL ({type(exc.orig).__name__}): "
@@ -130,15 +157,18 @@ def migrate(engine: Engine) -> None:
         ) from None
 
 
-def schema_is_current(engine: Engine) -> bool:
-    if _current_without_alembic(engine):
+def schema_is_current(engine: Engine, migrations: Migrations = STANDALONE_MIGRATIONS) -> bool:
+    if _current_without_alembic(engine, migrations):
         return True
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config(engine, migrations)).get_current_head()
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        context = MigrationContext.configure(
+            connection, opts={"version_table_schema": migrations.schema}
+        )
+        return context.get_current_revision() == head
 
 
 _REVISION_LINE = re.compile(
@@ -162,14 +192,14 @@ def head_from_scripts(versions: Path = _MIGRATIONS / "versions") -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-def _current_without_alembic(engine: Engine) -> bool:
+def _current_without_alembic(engine: Engine, migrations: Migrations) -> bool:
     """True only if the database surely holds the newest revision; False when unsure."""
-    head = head_from_scripts()
+    head = head_from_scripts(migrations.scripts / "versions")
     if head is None:
         return False
     try:
         with engine.connect() as connection:
-            stored = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+            stored = connection.execute(select(migrations.version_table.c.version_num)).all()
     except DBAPIError:  # no version table yet, or no database: Alembic will say
         return False
     return stored == [(head,)]

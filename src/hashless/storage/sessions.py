@@ -11,8 +11,8 @@ from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, selec
 from sqlalchemy.orm import Session, sessionmaker
 from ulid import ULID
 
-from hashless.storage.models import Customer, CustomerSession, utcnow
-from hashless.storage.records import live_accounts
+from hashless.storage.layout import CustomerRow, CustomerTable
+from hashless.storage.models import CustomerSession, utcnow
 from hashless.tokens import new_token, token_hash
 
 __all__ = ["SessionInfo", "SessionRepository"]
@@ -63,24 +63,26 @@ _BY_TOKEN = CustomerSession.token_hash == bindparam("token_hash")
 # Built once: a statement object memoizes its cache key, which SQLAlchemy would
 # otherwise compute afresh on every session check.
 _SESSION = select(*_INFO_COLUMNS).where(_BY_TOKEN)
-_SESSION_AND_CUSTOMER = (
-    live_accounts()
-    .add_columns(*_INFO_COLUMNS)
-    .join(CustomerSession, CustomerSession.customer_id == Customer.id)
-    .where(_BY_TOKEN)
-)
 
 
 class SessionRepository:
     def __init__(
         self,
         sessions: sessionmaker[Session],
+        customers: CustomerTable,
         *,
         idle: timedelta,
         absolute: timedelta,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
+        self._customers = customers
+        # Built once, like _SESSION, for the platform's customer table.
+        self._session_and_customer = (
+            customers.accounts.add_columns(*_INFO_COLUMNS)
+            .join(CustomerSession, CustomerSession.customer_id == customers.account_id)
+            .where(_BY_TOKEN)
+        )
         self.idle = idle
         self.absolute = absolute
         self._clock = clock
@@ -124,13 +126,16 @@ class SessionRepository:
         row = self._live(_SESSION, token)
         return _info(row) if row is not None else None
 
-    def resolve_with_customer(self, token: str) -> tuple[SessionInfo, Customer] | None:
+    def resolve_with_customer(self, token: str) -> tuple[SessionInfo, CustomerRow] | None:
         """The live session for ``token`` and its live customer, in one query.
 
         None when either is gone: a session outliving its customer opens nothing.
         """
-        row = self._live(_SESSION_AND_CUSTOMER, token)
-        return (_info(row[1:]), row[0]) if row is not None else None
+        row = self._live(self._session_and_customer, token)
+        if row is None:
+            return None
+        split = len(row) - len(_INFO_COLUMNS)
+        return _info(row[split:]), self._customers.row_of(row[:split])
 
     def _live(self, statement: Select[Any], token: str) -> Row[Any] | None:
         """The row ``statement`` finds for ``token``'s session, if that session is live.

@@ -23,7 +23,7 @@ from hashless.service.schemas import (
     Revoked,
     error_responses,
 )
-from hashless.storage.models import Customer
+from hashless.storage import CustomerRow
 
 router = APIRouter(
     prefix="/admin",
@@ -33,7 +33,7 @@ router = APIRouter(
 )
 
 
-def _customer(ctx: ServiceContext, customer_id: str) -> Customer:
+def _customer(ctx: ServiceContext, customer_id: str) -> CustomerRow:
     row = ctx.db.customers.get(customer_id)
     if row is None:
         raise HTTPException(404, f"Customer with id {customer_id} was not found")
@@ -49,13 +49,22 @@ def list_customers(
 ) -> AdminCustomerList:
     rows, count = ctx.db.customers.search(q, limit, offset)
     return AdminCustomerList(
-        customers=[AdminCustomerOut.of(r) for r in rows], count=count, offset=offset, limit=limit
+        customers=[AdminCustomerOut.of_account(r, ctx.db.customers.record_of(r)) for r in rows],
+        count=count,
+        offset=offset,
+        limit=limit,
     )
 
 
 @router.get("/customers/{customer_id}", response_model=AdminCustomerResponse)
 def get_customer(customer_id: str, ctx: Context) -> AdminCustomerResponse:
-    return AdminCustomerResponse(customer=AdminCustomerOut.of(_customer(ctx, customer_id)))
+    return _admin_view(ctx, _customer(ctx, customer_id))
+
+
+def _admin_view(ctx: ServiceContext, row: CustomerRow) -> AdminCustomerResponse:
+    return AdminCustomerResponse(
+        customer=AdminCustomerOut.of_account(row, ctx.db.customers.record_of(row))
+    )
 
 
 @router.post("/customers/{customer_id}", response_model=AdminCustomerResponse)
@@ -71,7 +80,7 @@ def update_customer(
         profile["metadata"] = merge_metadata(row.metadata_, body.metadata)
     if profile:
         ctx.db.customers.update_profile(customer_id, profile)
-    return AdminCustomerResponse(customer=AdminCustomerOut.of(_customer(ctx, customer_id)))
+    return _admin_view(ctx, _customer(ctx, customer_id))
 
 
 @router.delete("/customers/{customer_id}", response_model=Deleted)

@@ -102,7 +102,7 @@ def update_me(
     """Update the profile; a new password or email needs proof of the current password."""
     customer_id = current.customer_id
     row = load_customer(ctx, customer_id)
-    changes_email = body.email is not None and email_key(body.email) != row.email_key
+    changes_email = body.email is not None and email_key(body.email) != email_key(row.email)
     if body.password is not None:
         validate_new_password(body.password)
     if body.password is not None or changes_email:

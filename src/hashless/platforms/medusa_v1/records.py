@@ -1,0 +1,196 @@
+"""The migration engine's ``CredentialRecords`` over Medusa v1's own ``customer`` table.
+
+Columns of Medusa's ``customer`` this module writes, and nothing else:
+
+- ``password_hash``: set to NULL once Cognito holds the password (``mark_in_store``)
+  and when the customer is deleted. Never a sentinel: Medusa signs its reset tokens
+  with this value, so a fixed string would let anyone reset the password.
+- ``email`` (``set_email``), lower-cased as Medusa stores it.
+- ``deleted_at`` (``mark_deleted``): Medusa's own soft delete.
+- ``updated_at`` with each of those.
+
+Registration's row and its ``customer.created`` event are ``customers.py``'s.
+
+Where a password can be checked is read from two places. Medusa's
+``password_hash`` is the truth for "legacy": a hash there is the newest password,
+even for a customer whose password is in Cognito (Medusa's admin API, or a Medusa
+route reached directly, wrote it), so the next login checks it, moves it to Cognito
+and empties the column, and the older Cognito password stops working. hashless'
+credential mark (its state schema) is the truth for "cognito" and for "blocked".
+Both are read in one query, and locked in one transaction: ``SELECT ... FOR UPDATE``
+on Medusa's row, the mark written beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any, cast
+
+from sqlalchemy import Connection, Select, Table, and_, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hashless.errors import AccountExists
+from hashless.migration.records import CredentialRecord, CredentialState
+from hashless.platforms.medusa_v1.tables import customer
+from hashless.storage.hosted import CredentialMark
+
+__all__ = [
+    "MARK",
+    "MedusaCredentialRecords",
+    "live",
+    "medusa_email",
+    "record_from",
+    "upsert_mark",
+]
+
+MARK = cast(Table, CredentialMark.__table__)
+
+live = and_(customer.c.has_account.is_(True), customer.c.deleted_at.is_(None))
+"""Medusa's own idea of an account that can log in."""
+
+
+def medusa_email(email: str) -> str:
+    """As Medusa stores and looks up emails: lower-cased (JavaScript's toLowerCase)."""
+    return email.strip().lower()
+
+
+_RECORD_COLUMNS = (
+    customer.c.id,
+    customer.c.email,
+    customer.c.password_hash,
+    MARK.c.in_store,
+    MARK.c.blocked,
+)
+
+
+def record_from(values: Sequence[Any]) -> CredentialRecord:
+    """The record of ``(id, email, password_hash, in_store, blocked)``."""
+    customer_id, email, password_hash, in_store, blocked = values
+    if password_hash is not None:
+        state = CredentialState.LEGACY
+    elif in_store:
+        state = CredentialState.COGNITO
+    else:
+        state = CredentialState.NONE
+    return CredentialRecord(
+        customer_id=customer_id,
+        email=email,
+        state=state,
+        # None: the registry detects it (Medusa v1's parameters, or a hash another
+        # tool wrote with others).
+        legacy_format=None,
+        legacy_hash=password_hash,
+        blocked=bool(blocked) and password_hash is not None,
+    )
+
+
+def _records() -> Select[Any]:
+    return (
+        select(*_RECORD_COLUMNS)
+        .select_from(customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id))
+        .where(live)
+    )
+
+
+def upsert_mark(
+    connection: Connection, customer_id: str, *, migrated: bool = False, **values: Any
+) -> None:
+    """Create or change the customer's credential mark with ``values``; ``migrated``:
+    a legacy password has just moved to the store (the first such time is kept)."""
+    values["updated_at"] = func.now()
+    inserted = {"in_store": False, "blocked": False, **values}
+    changed = dict(values)
+    if migrated:
+        inserted["migrated_at"] = func.now()
+        changed["migrated_at"] = func.coalesce(MARK.c.migrated_at, func.now())
+    connection.execute(
+        insert(MARK)
+        .values(customer_id=customer_id, **inserted)
+        .on_conflict_do_update(index_elements=[MARK.c.customer_id], set_=changed)
+    )
+
+
+@dataclass
+class _LockedMedusaCustomer:
+    connection: Connection
+    current: CredentialRecord
+
+    @property
+    def record(self) -> CredentialRecord:
+        return self.current
+
+    def _touch(self, **values: Any) -> None:
+        self.connection.execute(
+            update(customer)
+            .where(customer.c.id == self.current.customer_id)
+            .values(updated_at=func.now(), **values)
+        )
+
+    def mark_in_store(self) -> None:
+        self._touch(password_hash=None)
+        upsert_mark(
+            self.connection,
+            self.current.customer_id,
+            migrated=self.current.state is CredentialState.LEGACY,
+            in_store=True,
+            blocked=False,
+        )
+        self.current = replace(
+            self.current,
+            state=CredentialState.COGNITO,
+            legacy_hash=None,
+            legacy_format=None,
+            blocked=False,
+        )
+
+    def mark_blocked(self) -> None:
+        upsert_mark(self.connection, self.current.customer_id, blocked=True)
+        self.current = replace(self.current, blocked=True)
+
+    def set_email(self, email: str) -> None:
+        email = medusa_email(email)
+        try:
+            with self.connection.begin_nested():
+                self._touch(email=email)
+        except IntegrityError:
+            # Medusa's unique (email, has_account) index: another account holds it.
+            raise AccountExists() from None
+        self.current = replace(self.current, email=email)
+
+    def mark_deleted(self) -> None:
+        self._touch(deleted_at=func.now(), password_hash=None)
+        self.connection.execute(delete(MARK).where(MARK.c.customer_id == self.current.customer_id))
+        self.current = replace(
+            self.current, state=CredentialState.NONE, legacy_hash=None, legacy_format=None
+        )
+
+
+class MedusaCredentialRecords:
+    """``CredentialRecords`` over Medusa v1's ``customer`` and hashless' credential marks."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def find_by_email(self, email: str) -> CredentialRecord | None:
+        return self._one(_records().where(customer.c.email == medusa_email(email)))
+
+    def get(self, customer_id: str) -> CredentialRecord | None:
+        return self._one(_records().where(customer.c.id == customer_id))
+
+    def _one(self, statement: Select[Any]) -> CredentialRecord | None:
+        with self._sessions() as session:
+            row = session.execute(statement).one_or_none()
+        return record_from(row) if row is not None else None
+
+    @contextmanager
+    def locked(self, customer_id: str) -> Iterator[_LockedMedusaCustomer | None]:
+        with self._sessions() as session, session.begin():
+            connection = session.connection()
+            row = connection.execute(
+                _records().where(customer.c.id == customer_id).with_for_update(of=customer)
+            ).one_or_none()
+            yield _LockedMedusaCustomer(connection, record_from(row)) if row else None
