@@ -26,6 +26,17 @@ const emailpass =
         },
       }
 
+// HASHLESS_EXAMPLE_SIDE_BY_SIDE=1 is for benchmarks/medusa_v2.py: Medusa's own emailpass
+// keeps the id "emailpass" (its code finds its identities by that id only) and the
+// hashless provider is registered beside it as "hashless".
+const providers =
+  process.env.HASHLESS_EXAMPLE_SIDE_BY_SIDE === "1"
+    ? [
+        { resolve: "@medusajs/medusa/auth-emailpass", id: "emailpass" },
+        { ...emailpass, id: "hashless" },
+      ]
+    : [emailpass]
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: process.env.DATABASE_URL,
@@ -43,7 +54,7 @@ module.exports = defineConfig({
     {
       resolve: "@medusajs/medusa/auth",
       dependencies: [Modules.CACHE, "logger"],
-      options: { providers: [emailpass] },
+      options: { providers },
     },
   ],
 })

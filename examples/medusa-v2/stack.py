@@ -52,7 +52,9 @@ ROOT = PROJECT.parents[1]
 PROVIDER = ROOT / "integrations" / "medusa-v2"
 PROVIDER_INSTALLED = PROJECT / "node_modules" / "@hashless" / "medusa-auth-provider"
 STAMP = PROJECT / "node_modules" / ".hashless-lock-sha256"
-POSTGRES = os.environ.get("HASHLESS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+POSTGRES = os.environ.get(
+    "HASHLESS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def ensure_installed() -> None:
