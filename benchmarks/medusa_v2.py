@@ -7,10 +7,10 @@ One Medusa 2.21.2 (``examples/medusa-v2``, ``HASHLESS_EXAMPLE_SIDE_BY_SIDE=1``) 
 both providers: ``hashless`` is the hashless provider (hashless with
 ``HASHLESS_PLATFORM=medusa-v2`` in front of the Cognito stand-in, 50 ms per call) and
 ``emailpass`` is Medusa's own (scrypt logN 15 in Node). The provider's customers have
-their password in Cognito only, as a migrated customer does. Reported: logins per second at concurrency 16 for each, and at
-concurrency 1 the median login through Medusa and the provider next to the median of
-the same call made straight to hashless, whose difference is what Medusa and the
-provider hop add. Needs node, npm and PostgreSQL.
+their password in Cognito only, as a migrated customer does. Reported: logins per
+second at concurrency 16 for each, and at concurrency 1 the median login through Medusa
+and the provider next to the median of the same call made straight to hashless, whose
+difference is what Medusa and the provider hop add. Needs node, npm and PostgreSQL.
 """
 
 from __future__ import annotations
