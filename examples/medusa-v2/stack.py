@@ -35,6 +35,7 @@ __all__ = [
     "ROOT",
     "Server",
     "cognito_settings",
+    "create_admin",
     "ensure_installed",
     "free_port",
     "hashless_env",
@@ -146,6 +147,17 @@ def seed(env: Mapping[str, str]) -> dict[str, str]:
         )
         seeded: dict[str, str] = json.loads(out.read_text())
         return seeded
+
+
+def create_admin(env: Mapping[str, str], email: str, password: str) -> None:
+    """An admin user, made by Medusa's own CLI (its emailpass hash, Medusa's own code)."""
+    subprocess.run(
+        _medusa_command("user", "-e", email, "-p", password),
+        cwd=PROJECT,
+        env=dict(env),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _die_with_parent() -> None:

@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import sys
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 STOREFRONT = Path(__file__).with_name("storefront.cjs")
 
 OLD_PASSWORD = "old medusa password"
-OLD_CUSTOMERS = ["first-login", "outage", "crowd", "reset", "wrong", "checkout"]
+OLD_CUSTOMERS = ["first-login", "outage", "crowd", "reset", "wrong", "checkout", "deleted"]
 """Customers registered through Medusa's own emailpass before the provider was in."""
+ADMIN_EMAIL = "admin@old.example.com"
+ADMIN_PASSWORD = "admin password"
 
 
 def load_stack() -> ModuleType:
@@ -99,6 +102,20 @@ class MedusaStore:
                 {"email": email},
             ).one_or_none()
 
+    def post(self, path: str, body: Any, token: str | None = None) -> Any:
+        return self.request("POST", path, body, token)
+
+    def request(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+        headers = {"content-type": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.medusa.url + path, data=data, headers=headers, method=method
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
     def cognito_usernames(self) -> list[str]:
         users = self.cognito.list_users(UserPoolId=self.pool_id)["Users"]
         return sorted(user["Username"] for user in users)
@@ -120,6 +137,7 @@ def medusa_store(
         stock = stack.medusa_env(database_url, provider=False)
         stack.migrate(stock)
         seeded = stack.seed(stock)
+        stack.create_admin(stock, ADMIN_EMAIL, ADMIN_PASSWORD)
         before = stack.start_medusa(stock)
         try:
             for name in OLD_CUSTOMERS:

@@ -46,6 +46,10 @@ class ScriptedFlows:
     def set_password(self, entity_id: str, password: str) -> MedusaIdentity:
         return self._answer("set_password", entity_id, password)
 
+    def forget(self, auth_identity_id: str) -> bool:
+        self.calls.append(("forget", (auth_identity_id,)))
+        return auth_identity_id == "authid_gone"
+
 
 @pytest.fixture
 def flows() -> ScriptedFlows:
@@ -146,3 +150,14 @@ def test_a_malformed_body_does_not_echo_the_password(client: TestClient) -> None
     )
     assert answer.status_code == 400
     assert "secret-value-123" not in answer.text
+
+
+def test_forget_answers_deleted_or_kept(client: TestClient, flows: ScriptedFlows) -> None:
+    """``forget`` says whether the Cognito user went (the identity is gone) or stayed."""
+    for identity, outcome in (("authid_gone", "deleted"), ("authid_1", "kept")):
+        answer = client.post(
+            "/medusa-v2/provider/forget",
+            json={"auth_identity_id": identity},
+            headers={TOKEN_HEADER: TOKEN},
+        )
+        assert (answer.status_code, answer.json()["outcome"]) == (200, outcome)

@@ -106,7 +106,9 @@ class Setup:
         self.records = MedusaV2Records(medusa, include_admins=include_admins)
         verifiers = VerifierRegistry([MedusaV2Verifier()], concurrency=32)
         engine = MigrationEngine(self.records, self.store, verifiers)
-        self.flows = MedusaV2Flows(engine, self.records, include_admins=include_admins)
+        self.flows = MedusaV2Flows(
+            engine, self.records, self.store, include_admins=include_admins
+        )
 
 
 def email() -> str:
@@ -215,3 +217,15 @@ def test_concurrent_first_logins_migrate_once(medusa: Engine) -> None:
     assert metadata_of(medusa, identity) == {}
     assert setup.store.has_user(identity)
     assert setup.store.count("set_password") == 1
+
+
+def test_forget_deletes_the_user_only_once_the_identity_is_gone(medusa: Engine) -> None:
+    """``forget`` keeps the Cognito user while Medusa has the identity, deletes it after."""
+    setup = Setup(medusa)
+    registered = setup.flows.register(email(), "first password")
+    assert setup.flows.forget(registered.id) is False
+    assert setup.store.has_user(registered.id)
+    with medusa.begin() as connection:
+        connection.execute(text("DELETE FROM auth_identity WHERE id = :id"), {"id": registered.id})
+    assert setup.flows.forget(registered.id) is True
+    assert not setup.store.has_user(registered.id)

@@ -9,7 +9,14 @@ import uuid
 import pytest
 
 from hashless.platforms.medusa_v2.records import LEGACY_FORMAT
-from tests.medusa_v2.conftest import OLD_PASSWORD, MedusaStore, old_email, stack
+from tests.medusa_v2.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    OLD_PASSWORD,
+    MedusaStore,
+    old_email,
+    stack,
+)
 
 pytestmark = [pytest.mark.node, pytest.mark.postgres]
 
@@ -151,3 +158,34 @@ def test_fifty_simultaneous_first_logins_make_one_cognito_user(
     usernames = medusa_store.cognito_usernames()
     assert usernames.count(identity.auth_identity_id) == 1
     assert "password" not in (medusa_store.identity(email).provider_metadata or {})
+
+
+def test_admins_log_in_as_before_and_keep_their_hash(medusa_store: MedusaStore) -> None:
+    """An admin made by Medusa's CLI logs in through ``emailpass`` (Medusa's own code,
+    behind the provider): the hash stays, no Cognito user appears."""
+    answer = medusa_store.post(
+        "/auth/user/emailpass", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    assert answer["token"]
+    identity = medusa_store.identity(ADMIN_EMAIL)
+    assert isinstance(identity.provider_metadata.get("password"), str)
+    assert identity.auth_identity_id not in medusa_store.cognito_usernames()
+
+
+def test_a_deleted_customer_leaves_no_cognito_user(medusa_store: MedusaStore) -> None:
+    """DELETE /admin/customers/:id removes the auth identity (Medusa) and, through the
+    provider's middleware, the customer's Cognito user."""
+    email = old_email("deleted")
+    customer = medusa_store.storefront("login", email=email, password=OLD_PASSWORD)
+    assert customer["ok"], customer
+    identity = medusa_store.identity(email)
+    assert identity.auth_identity_id in medusa_store.cognito_usernames()
+    admin = medusa_store.post(
+        "/auth/user/emailpass", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )["token"]
+    medusa_store.request("DELETE", f"/admin/customers/{customer['customer_id']}", token=admin)
+    assert medusa_store.identity(email) is None
+    deadline = time.monotonic() + 10
+    while identity.auth_identity_id in medusa_store.cognito_usernames():
+        assert time.monotonic() < deadline, "the Cognito user outlived its customer"
+        time.sleep(0.2)

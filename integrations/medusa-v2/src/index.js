@@ -8,6 +8,7 @@ const { ModuleProvider, Modules } = require("@medusajs/framework/utils")
 const { HashlessAuthService } = require("./service")
 const { HashlessClient } = require("./client")
 const { answerFor, MESSAGES } = require("./answers")
+const { forgetDeletedCustomer } = require("./middleware")
 
 Object.defineProperty(exports, "__esModule", { value: true })
 exports.default = ModuleProvider(Modules.AUTH, { services: [HashlessAuthService] })
@@ -15,3 +16,4 @@ exports.HashlessAuthService = HashlessAuthService
 exports.HashlessClient = HashlessClient
 exports.answerFor = answerFor
 exports.MESSAGES = MESSAGES
+exports.forgetDeletedCustomer = forgetDeletedCustomer

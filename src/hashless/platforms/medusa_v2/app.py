@@ -44,7 +44,7 @@ def provider_context(
         records, store, default_registry(concurrency=settings.legacy_verify_concurrency)
     )
     return ProviderContext(
-        flows=MedusaV2Flows(engine, records, include_admins=settings.medusa_v2_admins),
+        flows=MedusaV2Flows(engine, records, store, include_admins=settings.medusa_v2_admins),
         provider_token=settings.provider_token.get_secret_value(),
         failure_floor=FailureFloor(settings.login_failure_floor_ms / 1000),
     )

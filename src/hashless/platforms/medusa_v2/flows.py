@@ -6,6 +6,7 @@ issues its own token from it; the migration engine does every credential write.
 
 from __future__ import annotations
 
+from hashless.credentials.protocol import CredentialStore
 from hashless.errors import AccountExists, HashlessError, InvalidCredentials
 from hashless.migration import CredentialRecord, MigrationEngine
 from hashless.platforms.medusa_v2.records import (
@@ -27,10 +28,16 @@ class StaysWithMedusa(HashlessError):
 
 class MedusaV2Flows:
     def __init__(
-        self, engine: MigrationEngine, records: MedusaV2Records, *, include_admins: bool = False
+        self,
+        engine: MigrationEngine,
+        records: MedusaV2Records,
+        store: CredentialStore,
+        *,
+        include_admins: bool = False,
     ) -> None:
         self._engine = engine
         self._records = records
+        self._store = store
         self._include_admins = include_admins
 
     def _find(self, entity_id: str) -> tuple[CredentialRecord, MedusaIdentity] | None:
@@ -75,3 +82,11 @@ class MedusaV2Flows:
             raise InvalidCredentials()
         self._engine.set_password(found[1].id, password)
         return found[1]
+
+    def forget(self, auth_identity_id: str) -> bool:
+        """Delete the Cognito user of an auth identity Medusa has deleted (a customer
+        removed by an admin); False, and nothing deleted, while the identity exists."""
+        if self._records.exists(auth_identity_id):
+            return False
+        self._store.delete(auth_identity_id)
+        return True

@@ -261,6 +261,14 @@ class MedusaV2Records:
             ).one_or_none()
         return _record(row) if row is not None else None
 
+    def exists(self, auth_identity_id: str) -> bool:
+        """True while Medusa still has this auth identity, whoever it belongs to."""
+        with self._engine.connect() as connection:
+            found = connection.execute(
+                select(auth_identity.c.id).where(auth_identity.c.id == auth_identity_id)
+            ).first()
+        return found is not None
+
     @contextmanager
     def locked(self, customer_id: str) -> Iterator[_LockedIdentity | None]:
         with self._engine.begin() as connection:

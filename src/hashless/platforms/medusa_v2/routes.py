@@ -130,6 +130,20 @@ async def update(body: PasswordUpdate, context: Provider) -> JSONResponse:
     return await _run(context, context.flows.set_password, body.entity_id, body.password)
 
 
+class Forget(BaseModel):
+    auth_identity_id: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/forget")
+async def forget(body: Forget, context: Provider) -> JSONResponse:
+    """After Medusa deleted a customer's auth identity: its Cognito user goes too."""
+    try:
+        deleted = await run_in_threadpool(context.flows.forget, body.auth_identity_id)
+    except CredentialStoreUnavailable as exc:
+        return _answer(503, "unavailable", retry_after=exc.retry_after)
+    return _answer(200, "deleted" if deleted else "kept")
+
+
 def refused(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProviderRefused)
     return _answer(exc.status, "refused", message=str(exc))
