@@ -87,8 +87,8 @@ const actions = {
     return {}
   },
 
-  async reset_update({ token, password }, sdk) {
-    await sdk.auth.updateProvider("customer", "emailpass", { password }, token)
+  async reset_update({ token, body }, sdk) {
+    await sdk.auth.updateProvider("customer", "emailpass", body, token)
     return {}
   },
 }

@@ -43,8 +43,8 @@ class ScriptedFlows:
     def register(self, email: str, password: str) -> MedusaIdentity:
         return self._answer("register", email, password)
 
-    def set_password(self, entity_id: str, password: str) -> MedusaIdentity:
-        return self._answer("set_password", entity_id, password)
+    def update(self, entity_id: str, password: str | None, email: str | None) -> MedusaIdentity:
+        return self._answer("update", entity_id, password, email)  # type: ignore[arg-type]
 
     def forget(self, auth_identity_id: str) -> bool:
         self.calls.append(("forget", (auth_identity_id,)))
@@ -138,7 +138,7 @@ def test_update_takes_medusas_entity_id(client: TestClient, flows: ScriptedFlows
         headers={TOKEN_HEADER: TOKEN},
     )
     assert answer.status_code == 200
-    assert flows.calls == [("set_password", ("a@example.com", "new password"))]
+    assert flows.calls == [("update", ("a@example.com", "new password", None))]
 
 
 def test_a_malformed_body_does_not_echo_the_password(client: TestClient) -> None:

@@ -106,9 +106,7 @@ class Setup:
         self.records = MedusaV2Records(medusa, include_admins=include_admins)
         verifiers = VerifierRegistry([MedusaV2Verifier()], concurrency=32)
         engine = MigrationEngine(self.records, self.store, verifiers)
-        self.flows = MedusaV2Flows(
-            engine, self.records, self.store, include_admins=include_admins
-        )
+        self.flows = MedusaV2Flows(engine, self.records, self.store, include_admins=include_admins)
 
 
 def email() -> str:
@@ -172,10 +170,28 @@ def test_register_then_reset_and_taken_emails(medusa: Engine) -> None:
     add_identity(medusa, taken, {"password": _medusa_hash(OLD)}, {"customer_id": "cus_1"})
     with pytest.raises(AccountExists):
         setup.flows.register(taken, OLD)
-    setup.flows.set_password(address, "second password")
+    setup.flows.update(address, "second password")
     setup.store.check(registered.id, "second password")
     with pytest.raises(InvalidCredentials):
-        setup.flows.set_password(email(), "second password")
+        setup.flows.update(email(), "second password")
+
+
+def test_an_email_change_keeps_the_cognito_username(medusa: Engine) -> None:
+    """``update`` with an email moves the identity's entity_id and the Cognito email; the
+    username stays the auth identity id and the customer logs in with the new email."""
+    setup = Setup(medusa)
+    old, new = email(), email()
+    identity = add_identity(medusa, old, {"password": _medusa_hash(OLD)}, None)
+    setup.flows.authenticate(old, OLD)
+    assert setup.flows.update(old, None, new).entity_id == new
+    assert setup.store.email_of(identity) == new
+    assert setup.flows.authenticate(new, OLD).id == identity
+    with pytest.raises(InvalidCredentials):
+        setup.flows.authenticate(old, OLD)
+    taken = email()
+    add_identity(medusa, taken, {}, None)
+    with pytest.raises(AccountExists):
+        setup.flows.update(new, None, taken)
 
 
 def test_email_change_keeps_the_username_and_refuses_a_taken_email(medusa: Engine) -> None:

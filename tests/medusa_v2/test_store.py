@@ -112,7 +112,9 @@ def test_reset_by_event_token_sets_the_password_in_cognito(medusa_store: MedusaS
     email = old_email("reset")
     assert medusa_store.storefront("reset_request", email=email)["ok"]
     token = _reset_token(medusa_store, email)
-    updated = medusa_store.storefront("reset_update", token=token, password="a reset password")
+    updated = medusa_store.storefront(
+        "reset_update", token=token, body={"password": "a reset password"}
+    )
     assert updated["ok"], updated
     identity = medusa_store.identity(email)
     assert "password" not in (identity.provider_metadata or {})
@@ -120,7 +122,9 @@ def test_reset_by_event_token_sets_the_password_in_cognito(medusa_store: MedusaS
     assert medusa_store.storefront("login", email=email, password="a reset password")["ok"]
     old = medusa_store.storefront("login", email=email, password=OLD_PASSWORD)
     assert (old["ok"], old["message"]) == (False, INVALID)
-    reused = medusa_store.storefront("reset_update", token=token, password="yet another one")
+    reused = medusa_store.storefront(
+        "reset_update", token=token, body={"password": "yet another one"}
+    )
     assert not reused["ok"]
 
 
@@ -189,3 +193,23 @@ def test_a_deleted_customer_leaves_no_cognito_user(medusa_store: MedusaStore) ->
     while identity.auth_identity_id in medusa_store.cognito_usernames():
         assert time.monotonic() < deadline, "the Cognito user outlived its customer"
         time.sleep(0.2)
+
+
+def test_an_email_change_keeps_the_cognito_username(medusa_store: MedusaStore) -> None:
+    """``updateProvider`` with a reset token and a new email: the customer logs in with
+    the new email, the Cognito user keeps its username and gets the new email."""
+    email, new = old_email("moving"), new_email()
+    assert medusa_store.storefront("login", email=email, password=OLD_PASSWORD)["ok"]
+    identity = medusa_store.identity(email)
+    assert medusa_store.storefront("reset_request", email=email)["ok"]
+    token = _reset_token(medusa_store, email)
+    moved = medusa_store.storefront("reset_update", token=token, body={"email": new})
+    assert moved["ok"], moved
+    assert medusa_store.identity(email) is None
+    assert medusa_store.identity(new).auth_identity_id == identity.auth_identity_id
+    user = medusa_store.cognito.admin_get_user(
+        UserPoolId=medusa_store.pool_id, Username=identity.auth_identity_id
+    )
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert attributes["email"] == new
+    assert medusa_store.storefront("login", email=new, password=OLD_PASSWORD)["ok"]

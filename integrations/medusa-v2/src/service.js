@@ -73,18 +73,22 @@ class HashlessAuthService extends AbstractAuthModuleProvider {
   }
 
   async update(data, authIdentityService) {
-    const { password, entity_id } = data ?? {}
+    const { password, email, entity_id } = data ?? {}
     if (!entity_id) {
       return { success: false, error: "Cannot update the provider identity without entity_id" }
     }
-    if (!isString(password) || !password) {
+    const change = {
+      password: isString(password) && password ? password : undefined,
+      email: isString(email) && email ? email : undefined,
+    }
+    if (!change.password && !change.email) {
       // As Medusa's emailpass: nothing to change (its route answers 401 without an identity).
       return { success: true }
     }
     if (this.adminsToMedusa_ && (await isAdmin(entity_id, authIdentityService))) {
       return this.medusa_.update(data, authIdentityService)
     }
-    const answer = await this.client_.call("update", { entity_id, password })
+    const answer = await this.client_.call("update", { entity_id, ...change })
     if (answer.outcome === "medusa") {
       return this.medusa_.update(data, authIdentityService)
     }

@@ -102,6 +102,8 @@ test("update sends Medusa's entity_id and the new password; no password changes 
   assert.deepEqual(hashless.calls[0].body, { entity_id: "a@example.com", password: "new password" })
   assert.deepEqual(await service.update({ entity_id: "a@example.com" }, noIdentities), { success: true })
   assert.equal(hashless.calls.length, 1)
+  await service.update({ entity_id: "a@example.com", email: "b@example.com" }, noIdentities)
+  assert.deepEqual(hashless.calls[1].body, { entity_id: "a@example.com", email: "b@example.com" })
 })
 
 test("admins stay with Medusa's own emailpass: login, registration and reset", async (t) => {

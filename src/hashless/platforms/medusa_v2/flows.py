@@ -6,6 +6,8 @@ issues its own token from it; the migration engine does every credential write.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hashless.credentials.protocol import CredentialStore
 from hashless.errors import AccountExists, HashlessError, InvalidCredentials
 from hashless.migration import CredentialRecord, MigrationEngine
@@ -74,14 +76,23 @@ class MedusaV2Flows:
             customer_id, email, password, lambda: self._records.insert(customer_id, email)
         )
 
-    def set_password(self, entity_id: str, password: str) -> MedusaIdentity:
+    def update(
+        self, entity_id: str, password: str | None, email: str | None = None
+    ) -> MedusaIdentity:
         """Medusa's ``update`` after it validated (and used up) a reset token for
-        ``entity_id``: the password goes to Cognito, any legacy hash goes away."""
+        ``entity_id``: a new password goes to Cognito (any legacy hash goes away); a new
+        email becomes the identity's ``entity_id`` and the Cognito user's email, its
+        username (the auth identity id) unchanged."""
         found = self._find(entity_id)
         if found is None:
             raise InvalidCredentials()
-        self._engine.set_password(found[1].id, password)
-        return found[1]
+        identity = found[1]
+        if password is not None:
+            self._engine.set_password(identity.id, password)
+        if email is not None and email != identity.entity_id:
+            self._engine.change_email(identity.id, email)
+            identity = replace(identity, entity_id=email)
+        return identity
 
     def forget(self, auth_identity_id: str) -> bool:
         """Delete the Cognito user of an auth identity Medusa has deleted (a customer

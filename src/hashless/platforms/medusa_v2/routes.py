@@ -73,10 +73,13 @@ class Credentials(BaseModel):
     password: str = Field(min_length=1, max_length=4096)
 
 
-class PasswordUpdate(BaseModel):
+class IdentityUpdate(BaseModel):
     entity_id: str = Field(min_length=1, max_length=320)
     """From the reset token Medusa validated (and used up) before calling its provider."""
-    password: str = Field(min_length=1, max_length=4096)
+    password: str | None = Field(default=None, min_length=1, max_length=4096)
+    email: str | None = Field(
+        default=None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"
+    )
 
 
 def _answer(status: int, outcome: str, **extra: Any) -> JSONResponse:
@@ -87,7 +90,7 @@ def _identity(identity: MedusaIdentity) -> JSONResponse:
     return _answer(200, "ok", auth_identity=identity.as_medusa())
 
 
-async def _run(context: ProviderContext, call: Any, *args: str) -> JSONResponse:
+async def _run(context: ProviderContext, call: Any, *args: str | None) -> JSONResponse:
     """``call(*args)`` in the thread pool, its hashless errors as outcomes."""
     started = time.monotonic()
     try:
@@ -125,9 +128,11 @@ async def register(body: Credentials, context: Provider) -> JSONResponse:
 
 
 @router.post("/update")
-async def update(body: PasswordUpdate, context: Provider) -> JSONResponse:
-    """Medusa's ``update`` after a reset token: the new password in Cognito."""
-    return await _run(context, context.flows.set_password, body.entity_id, body.password)
+async def update(body: IdentityUpdate, context: Provider) -> JSONResponse:
+    """Medusa's ``update`` after a reset token: a new password in Cognito, a new email."""
+    if body.password is None and body.email is None:
+        return _answer(400, "rejected", message="Give a new password or a new email")
+    return await _run(context, context.flows.update, body.entity_id, body.password, body.email)
 
 
 class Forget(BaseModel):
