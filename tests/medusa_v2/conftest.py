@@ -32,7 +32,16 @@ ROOT = Path(__file__).resolve().parents[2]
 STOREFRONT = Path(__file__).with_name("storefront.cjs")
 
 OLD_PASSWORD = "old medusa password"
-OLD_CUSTOMERS = ["first-login", "outage", "crowd", "reset", "wrong", "checkout", "deleted", "moving"]
+OLD_CUSTOMERS = [
+    "first-login",
+    "outage",
+    "crowd",
+    "reset",
+    "wrong",
+    "checkout",
+    "deleted",
+    "moving",
+]
 """Customers registered through Medusa's own emailpass before the provider was in."""
 ADMIN_EMAIL = "admin@old.example.com"
 ADMIN_PASSWORD = "admin password"
