@@ -40,36 +40,28 @@ class HashlessAuthService extends AbstractAuthModuleProvider {
     this.medusa_ = options.medusa ?? medusaEmailpass(cradle, options)
   }
 
-  async authenticate(data, authIdentityService) {
-    const { email, password } = data.body ?? {}
-    const invalid = checkCredentials(email, password)
-    if (invalid) {
-      return invalid
-    }
-    if (data.actor_type === "user" && this.adminsToMedusa_) {
-      return this.medusa_.authenticate(data, authIdentityService)
-    }
-    const answer = await this.client_.call("authenticate", { email, password })
-    if (answer.outcome === "medusa") {
-      return this.medusa_.authenticate(data, authIdentityService)
-    }
-    return this.answer_("authenticate", answer)
+  authenticate(data, authIdentityService) {
+    return this.forward_("authenticate", data, authIdentityService)
   }
 
-  async register(data, authIdentityService) {
+  register(data, authIdentityService) {
+    return this.forward_("register", data, authIdentityService)
+  }
+
+  async forward_(step, data, authIdentityService) {
     const { email, password } = data.body ?? {}
     const invalid = checkCredentials(email, password)
     if (invalid) {
       return invalid
     }
     if (data.actor_type === "user" && this.adminsToMedusa_) {
-      return this.medusa_.register(data, authIdentityService)
+      return this.medusa_[step](data, authIdentityService)
     }
-    const answer = await this.client_.call("register", { email, password })
+    const answer = await this.client_.call(step, { email, password })
     if (answer.outcome === "medusa") {
-      return this.medusa_.register(data, authIdentityService)
+      return this.medusa_[step](data, authIdentityService)
     }
-    return this.answer_("register", answer)
+    return this.answer_(step, answer)
   }
 
   async update(data, authIdentityService) {

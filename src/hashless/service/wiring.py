@@ -226,6 +226,16 @@ def build_context(
     )
 
 
+def _worker_settings(without_pool: str) -> tuple[Settings, CognitoSettings]:
+    """The settings of a process that serves a real pool, its logging configured (a
+    spawned worker inherits none of its parent's); ``without_pool`` says why one is needed."""
+    settings, cognito = load_settings()
+    if not cognito.configured:
+        raise ConfigurationError(without_pool)
+    configure_logging(settings.log_format, request_id=current_request_id.get)
+    return settings, cognito
+
+
 def context_from_environment() -> ServiceContext:
     """The context one process serves, built from the environment and ``.env`` alone.
 
@@ -234,13 +244,10 @@ def context_from_environment() -> ServiceContext:
     before it starts the workers). Logging is configured here because a spawned
     worker inherits none of its parent's.
     """
-    settings, cognito = load_settings()
-    if not cognito.configured:
-        raise ConfigurationError(
-            "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID are not set: a worker serves a real "
-            "pool and database (the throw-away demo runs only in `hashless serve` itself)"
-        )
-    configure_logging(settings.log_format, request_id=current_request_id.get)
+    settings, cognito = _worker_settings(
+        "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID are not set: a worker serves a real "
+        "pool and database (the throw-away demo runs only in `hashless serve` itself)"
+    )
     host = host_for(settings)
     db = open_database(settings, apply_migrations=False, host=host)
     if not db.schema_is_current():
@@ -258,13 +265,10 @@ def medusa_v2_app_from_environment() -> FastAPI:
     """``HASHLESS_PLATFORM=medusa-v2``: the routes Medusa v2's auth provider calls."""
     from hashless.platforms.medusa_v2.app import medusa_v2_app_from_settings
 
-    settings, cognito = load_settings()
-    if not cognito.configured:
-        raise ConfigurationError(
-            "HASHLESS_PLATFORM=medusa-v2 needs a pool: set COGNITO_USER_POOL_ID and "
-            "COGNITO_CLIENT_ID (the throw-away demo serves the standalone platform only)"
-        )
-    configure_logging(settings.log_format, request_id=current_request_id.get)
+    settings, cognito = _worker_settings(
+        "HASHLESS_PLATFORM=medusa-v2 needs a pool: set COGNITO_USER_POOL_ID and "
+        "COGNITO_CLIENT_ID (the throw-away demo serves the standalone platform only)"
+    )
     store = cognito_store(cognito, concurrency=settings.concurrency)
     return medusa_v2_app_from_settings(
         settings, store=quota_shaped(store, settings, key=store.user_pool_id)

@@ -247,19 +247,16 @@ class MedusaV2Records:
             ).one_or_none()
         return (_record(row), _identity(row)) if row is not None else None
 
-    def find_by_email(self, email: str) -> CredentialRecord | None:
+    def _one(self, condition: Any) -> CredentialRecord | None:
         with self._engine.connect() as connection:
-            row = connection.execute(
-                self._query.where(provider_identity.c.entity_id == email)
-            ).one_or_none()
+            row = connection.execute(self._query.where(condition)).one_or_none()
         return _record(row) if row is not None else None
 
+    def find_by_email(self, email: str) -> CredentialRecord | None:
+        return self._one(provider_identity.c.entity_id == email)
+
     def get(self, customer_id: str) -> CredentialRecord | None:
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                self._query.where(auth_identity.c.id == customer_id)
-            ).one_or_none()
-        return _record(row) if row is not None else None
+        return self._one(auth_identity.c.id == customer_id)
 
     def exists(self, auth_identity_id: str) -> bool:
         """True while Medusa still has this auth identity, whoever it belongs to."""
