@@ -13,6 +13,7 @@ from hashless.errors import (
     CredentialStoreUnavailable,
     InvalidCredentials,
     PasswordRejected,
+    TooManyAttempts,
 )
 from hashless.platforms.medusa_v2.app import create_medusa_v2_app
 from hashless.platforms.medusa_v2.flows import StaysWithMedusa
@@ -58,7 +59,7 @@ def flows() -> ScriptedFlows:
 
 @pytest.fixture
 def client(flows: ScriptedFlows) -> TestClient:
-    context = ProviderContext(flows, TOKEN, FailureFloor(0))  # type: ignore[arg-type]
+    context = ProviderContext(flows, flows, TOKEN, FailureFloor(0))  # type: ignore[arg-type]
     return TestClient(create_medusa_v2_app(context))
 
 
@@ -114,6 +115,7 @@ def test_a_good_login_answers_medusas_identity(client: TestClient) -> None:
         (StaysWithMedusa(), 200, "medusa"),
         (AccountExists(), 409, "exists"),
         (PasswordRejected("too short"), 400, "rejected"),
+        (TooManyAttempts(30), 429, "throttled"),
         (CredentialStoreThrottled("check", "quota"), 429, "throttled"),
         (CredentialStoreUnavailable("check", "down"), 503, "unavailable"),
     ],

@@ -16,14 +16,25 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
 from hashless.credentials.memory import InMemoryCredentialStore
-from hashless.errors import AccountExists, CredentialStoreUnavailable, InvalidCredentials
+from hashless.errors import (
+    AccountExists,
+    CredentialStoreUnavailable,
+    InvalidCredentials,
+    TooManyAttempts,
+)
 from hashless.legacy import VerifierRegistry
 from hashless.legacy.scrypt_kdf import MedusaV2Verifier
 from hashless.migration import CredentialState, MigrationEngine
+from hashless.platforms.medusa_v2.app import migrate_state
 from hashless.platforms.medusa_v2.flows import MedusaV2Flows, StaysWithMedusa
+from hashless.platforms.medusa_v2.guard import GuardedLogins
 from hashless.platforms.medusa_v2.records import MedusaV2Records
+from hashless.service.guard import ACCOUNT_RULE
+from hashless.storage import AuditLog, LoginThrottleRepository
+from hashless.storage.hosted import state_engine
 from tests.conftest import POSTGRES_URL
 from tests.medusa_v2.schema import MEDUSA_V2_AUTH_DDL
 
@@ -245,3 +256,31 @@ def test_forget_deletes_the_user_only_once_the_identity_is_gone(medusa: Engine) 
         connection.execute(text("DELETE FROM auth_identity WHERE id = :id"), {"id": registered.id})
     assert setup.flows.forget(registered.id) is True
     assert not setup.store.has_user(registered.id)
+
+
+def test_logins_are_limited_per_email_and_audited(medusa: Engine) -> None:
+    """After the account rule's free failures even the right password is refused for a
+    while (TooManyAttempts, not InvalidCredentials); failures and the refusal are in the
+    audit trail of hashless' own schema, which Medusa's tables never see."""
+    migrate_state(medusa, "hashless")
+    setup = Setup(medusa)
+    state = sessionmaker(state_engine(medusa, "hashless"))
+    logins = GuardedLogins(setup.flows, LoginThrottleRepository(state), AuditLog(state))
+    address = email()
+    add_identity(medusa, address, {"password": _medusa_hash(OLD)}, None)
+    for _ in range(ACCOUNT_RULE.free + 1):
+        with pytest.raises(InvalidCredentials):
+            logins.authenticate(address, "wrong")
+    with pytest.raises(TooManyAttempts):
+        logins.authenticate(address, OLD)
+    with medusa.connect() as connection:
+        events = (
+            connection.execute(
+                text("SELECT event FROM hashless.audit_event WHERE detail->>'email' = :e"),
+                {"e": address},
+            )
+            .scalars()
+            .all()
+        )
+    assert events.count("login.failed") == ACCOUNT_RULE.free + 1
+    assert "login.limited" in events

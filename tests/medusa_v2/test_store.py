@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from hashless.platforms.medusa_v2.records import LEGACY_FORMAT
 from tests.medusa_v2.conftest import (
@@ -55,6 +56,15 @@ def test_wrong_password_and_unknown_email_fail_alike(medusa_store: MedusaStore) 
     for answer in (wrong_legacy, unknown, wrong_migrated):
         assert not answer["ok"]
         assert (answer["status"], answer["message"]) == (401, INVALID)
+    with medusa_store.database.connect() as connection:
+        failures = connection.execute(
+            text(
+                "SELECT count(*) FROM hashless.audit_event"
+                " WHERE event = 'login.failed' AND detail->>'email' = :email"
+            ),
+            {"email": email},
+        ).scalar_one()
+    assert failures == 2
 
 
 def test_register_log_in_and_check_out(medusa_store: MedusaStore) -> None:

@@ -21,7 +21,14 @@ from hashless.errors import (
 )
 from hashless.migration import CredentialRecord, MigrationEngine, MigrationEvent
 from hashless.service.timing import FailureFloor
-from hashless.storage import AuditEntry, CustomerRow, Database, ThrottleRule, ThrottleState
+from hashless.storage import (
+    AuditEntry,
+    AuditLog,
+    CustomerRow,
+    Database,
+    ThrottleRule,
+    ThrottleState,
+)
 
 __all__ = [
     "ACCOUNT_RULE",
@@ -30,6 +37,7 @@ __all__ = [
     "NewSession",
     "RequestOrigin",
     "SignedIn",
+    "audit_migrations",
     "migration_auditor",
 ]
 
@@ -261,10 +269,15 @@ def _rules(email: str, origin: RequestOrigin) -> dict[str, ThrottleRule]:
 
 def migration_auditor(db: Database) -> Callable[[MigrationEvent], None]:
     """The engine's observer: every migration, and every blocked one, joins the audit trail."""
+    return audit_migrations(db.audit)
+
+
+def audit_migrations(audit: AuditLog) -> Callable[[MigrationEvent], None]:
+    """``migration_auditor`` for a host whose audit log is not in a ``Database``."""
 
     def record(event: MigrationEvent) -> None:
         outcome = "success" if event.name == "migration.succeeded" else "blocked"
-        db.audit.record(
+        audit.record(
             AuditEntry(
                 event=event.name,
                 outcome=outcome,

@@ -29,8 +29,10 @@ from hashless.errors import (
     CredentialStoreUnavailable,
     InvalidCredentials,
     PasswordRejected,
+    TooManyAttempts,
 )
 from hashless.platforms.medusa_v2.flows import MedusaV2Flows, StaysWithMedusa
+from hashless.platforms.medusa_v2.guard import GuardedLogins
 from hashless.platforms.medusa_v2.records import MedusaIdentity
 from hashless.service.timing import FailureFloor
 
@@ -44,6 +46,8 @@ _BROWSER_HEADERS = ("origin", "cookie", "sec-fetch-site", "sec-fetch-mode", "sec
 @dataclass
 class ProviderContext:
     flows: MedusaV2Flows
+    logins: GuardedLogins
+    """The flows' ``authenticate`` under login limits, audited."""
     provider_token: str
     failure_floor: FailureFloor
 
@@ -106,6 +110,8 @@ async def _run(context: ProviderContext, call: Any, *args: str | None) -> JSONRe
         return _answer(409, "exists")
     except PasswordRejected as exc:
         return _answer(400, "rejected", message=exc.reason)
+    except TooManyAttempts as exc:
+        return _answer(429, "throttled", retry_after=exc.retry_after)
     except CredentialStoreThrottled as exc:
         return _answer(429, "throttled", retry_after=exc.retry_after)
     except CredentialStoreUnavailable as exc:
@@ -118,7 +124,7 @@ router = APIRouter(prefix=PROVIDER_PREFIX, tags=["medusa-v2 provider"])
 @router.post("/authenticate")
 async def authenticate(body: Credentials, context: Provider) -> JSONResponse:
     """Medusa's ``authenticate``: the identity, migrating a legacy password."""
-    return await _run(context, context.flows.authenticate, body.email, body.password)
+    return await _run(context, context.logins.authenticate, body.email, body.password)
 
 
 @router.post("/register")
