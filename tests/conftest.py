@@ -7,7 +7,6 @@ Under CI=true an unreachable PostgreSQL fails the run instead of skipping it.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -21,7 +20,7 @@ from hashless.storage import Database, LegacyCustomer
 from hashless.storage.hosted import STATE_TABLES
 from hashless.storage.models import Base
 from tests.medusa_v1_schema import MEDUSA_V1_DDL, MEDUSA_V1_TABLES
-from tests.support import PlainSha256
+from tests.support import PlainSha256, scratch_database
 
 POSTGRES_URL = os.environ.get(
     "HASHLESS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -51,36 +50,19 @@ def postgres_database() -> Iterator[str]:
         if IN_CI:
             pytest.fail(message + " (CI=true requires it)")
         pytest.skip(message)
-    name = f"hashless_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(POSTGRES_URL, "hashless_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def medusa_v1_database(postgres_database: str) -> Iterator[str]:
     """A second fresh database holding Medusa v1's own tables (``tests.medusa_v1_schema``)."""
-    name = f"hashless_medusa_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    medusa = create_engine(url)
-    with medusa.begin() as connection:
-        connection.exec_driver_sql(MEDUSA_V1_DDL)
-    medusa.dispose()
-    try:
+    with scratch_database(POSTGRES_URL, "hashless_medusa") as url:
+        medusa = create_engine(url)
+        with medusa.begin() as connection:
+            connection.exec_driver_sql(MEDUSA_V1_DDL)
+        medusa.dispose()
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

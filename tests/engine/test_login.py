@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -123,32 +122,6 @@ def test_whitespace_password_blocks_without_a_store_call(
     engine.login("ann@example.com", " padded password ")
     assert store.calls == []
     assert db.records.get(cid).blocked  # type: ignore[union-attr]
-
-
-def test_concurrent_first_logins_migrate_once(
-    engine: MigrationEngine, store: InMemoryCredentialStore, add_legacy: AddLegacy
-) -> None:
-    """Many simultaneous first logins: one store user, one password set, all succeed."""
-    cid = add_legacy("ann@example.com", "old password")
-    results: list[object] = []
-    barrier = threading.Barrier(16)
-
-    def login() -> None:
-        barrier.wait()
-        try:
-            results.append(engine.login("ann@example.com", "old password"))
-        except Exception as exc:  # collected and asserted below
-            results.append(exc)
-
-    threads = [threading.Thread(target=login) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(not isinstance(r, Exception) for r in results), results
-    assert store.count("create") == 1
-    assert store.count("set_password") == 1
-    assert store.password_of(cid) == "old password"
 
 
 def test_password_change_racing_a_migrating_login_wins(

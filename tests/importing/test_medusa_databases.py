@@ -11,7 +11,6 @@ it, failed under CI=true (the ``postgres_database`` fixture).
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -25,24 +24,13 @@ from hashless.legacy import VerifierRegistry
 from hashless.migration import MigrationEngine
 from hashless.storage import Database
 from tests.legacy.helpers import load
+from tests.medusa_v1_schema import MEDUSA_V1_DDL
+from tests.support import scratch_database
 
 from .conftest import table
 from .medusa import medusa_v1_hash
 
 pytestmark = pytest.mark.postgres
-
-MEDUSA_V1_SCHEMA = """
-CREATE TABLE "customer" ("id" character varying NOT NULL, "email" character varying NOT NULL,
-  "first_name" character varying, "last_name" character varying,
-  "billing_address_id" character varying, "password_hash" character varying,
-  "phone" character varying, "has_account" boolean NOT NULL DEFAULT false,
-  "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-  "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-  "deleted_at" TIMESTAMP WITH TIME ZONE, "metadata" jsonb,
-  CONSTRAINT "PK_a7a13f4cacb744524e44dfdad32" PRIMARY KEY ("id"));
-CREATE UNIQUE INDEX "IDX_customer_email_has_account" ON "customer" ("email", "has_account")
-  WHERE deleted_at IS NULL;
-"""
 
 MEDUSA_V2_SCHEMA = """
 CREATE TABLE IF NOT EXISTS "customer" ("id" text NOT NULL, "company_name" text NULL,
@@ -70,18 +58,9 @@ ALTER TABLE "provider_identity" ADD CONSTRAINT "provider_identity_auth_identity_
 @pytest.fixture
 def medusa_url(postgres_database: str) -> Iterator[str]:
     """An empty scratch database beside the test one, dropped afterwards."""
-    name = f"medusa_source_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_database, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    # A plain postgresql:// URL, as an operator would paste it.
-    url = make_url(postgres_database).set(drivername="postgresql", database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(postgres_database, "medusa_source") as url:
+        # A plain postgresql:// URL, as an operator would paste it.
+        yield make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _execute(url: str, sql: str, rows: list[dict[str, object]] | None = None) -> None:
@@ -104,7 +83,7 @@ def test_medusa_v1_customer_table_imports_and_logs_in(
     medusa_url: str, db: Database, registry: VerifierRegistry
 ) -> None:
     """Accounts come with their ids and hashes; guests and deleted customers stay behind."""
-    _execute(medusa_url, MEDUSA_V1_SCHEMA)
+    _execute(medusa_url, MEDUSA_V1_DDL)
     _execute(
         medusa_url,
         "INSERT INTO customer (id, email, first_name, password_hash, has_account, metadata,"

@@ -14,26 +14,19 @@ from hashless.identity import new_customer_id
 from hashless.legacy import default_registry
 from hashless.migration import MigrationEngine
 from hashless.platforms.host import Host
-from hashless.platforms.medusa_v1 import IMPORT_REFUSAL
+from hashless.platforms.medusa_v1 import REFUSALS
 from hashless.service import ServiceContext, create_app
 from hashless.service.guard import migration_auditor
 from hashless.storage import Database
 from tests.importing.medusa import medusa_v1_hash
+from tests.service import conftest as service
 from tests.service.conftest import ADMIN_TOKEN, CapturedDelivery
 
+store = service.store
+delivery = service.delivery
+"""The service suite's fake pool and reset delivery, for the same routes here."""
+
 AddMedusa = Callable[..., str]
-
-
-@pytest.fixture
-def store() -> InMemoryCredentialStore:
-    return InMemoryCredentialStore(
-        policy=lambda p: "Password must have symbol characters" if p.startswith("weak") else None
-    )
-
-
-@pytest.fixture
-def delivery() -> CapturedDelivery:
-    return CapturedDelivery()
 
 
 @pytest.fixture
@@ -55,8 +48,9 @@ def medusa_context(
         host=Host(
             "medusa-v1",
             medusa_v1_db.layout,
-            import_refusal=IMPORT_REFUSAL,
+            refusals=REFUSALS,
             medusa_url="http://medusa.invalid",
+            serves_profile=False,
         ),
     )
 

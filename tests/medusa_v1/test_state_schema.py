@@ -92,3 +92,29 @@ def test_state_migrations_match_the_models(medusa_v1_db: Database) -> None:
     assert [d for d in diff if d[0] != "add_fk"] == []
     assert len(diff) == 2
     assert all(d[0] == "add_fk" and d[1].referred_table.name == "customer" for d in diff)
+
+
+def test_state_migrations_go_down_and_up_again(medusa_v1_database: str) -> None:
+    """The state chain can be undone (its tables go, Medusa's stay) and reapplied."""
+    from alembic import command
+
+    from hashless.platforms.medusa_v1 import medusa_v1_layout
+    from hashless.storage.db import _alembic_config
+
+    layout = medusa_v1_layout("hashless_cycle")
+    db = Database.connect(medusa_v1_database, layout=layout)
+    config = _alembic_config(db.engine, layout.migrations)
+    try:
+        command.downgrade(config, "base")
+        assert not db.schema_is_current()
+        with db.engine.connect() as connection:
+            assert inspect(connection).get_table_names(schema="hashless_cycle") == [
+                "alembic_version"
+            ]
+            assert "customer" in inspect(connection).get_table_names(schema="public")
+        command.upgrade(config, "head")
+        assert db.schema_is_current()
+    finally:
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA hashless_cycle CASCADE")
+        db.engine.dispose()

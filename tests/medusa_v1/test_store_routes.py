@@ -179,3 +179,45 @@ def test_admin_stats_count_medusas_customers(client: TestClient, add_medusa: Add
     client.post("/store/auth", json={"email": "bob@example.com", "password": "bob password"})
     stats = client.get("/admin/credentials/stats", headers=ADMIN).json()
     assert stats == {"total": 3, "legacy": 1, "cognito": 1, "none": 1, "blocked": 0, "weak": 1}
+
+
+def test_profile_reads_are_medusas_and_addresses_are_not_written(
+    client: TestClient, add_medusa: AddMedusa
+) -> None:
+    """GET /store/customers/me is not hashless' in this mode (Medusa answers it through
+    the pass-through); a billing address is refused, not half-written."""
+    add_medusa("ann@example.com", "medusa password")
+    client.post("/store/auth", json={"email": "ann@example.com", "password": "medusa password"})
+    assert client.get("/store/customers/me").status_code in (404, 405)
+    response = client.post(
+        "/store/customers/me", json={"billing_address": {"address_1": "Main St 1"}}
+    )
+    assert response.status_code == 400 and response.json()["type"] == "invalid_data"
+    assert "billing_address" in response.json()["message"]
+
+
+def test_the_answer_carries_medusas_addresses(
+    client: TestClient, add_medusa: AddMedusa, medusa_v1_db: Database
+) -> None:
+    """The customer in a login answer has Medusa's billing address and its live shipping
+    addresses, as Medusa's own answer lists them."""
+    cid = add_medusa("ann@example.com", "medusa password")
+    with medusa_v1_db.engine.begin() as connection:
+        for address_id, deleted in (("addr_1", None), ("addr_2", None), ("addr_3", "2026-01-01")):
+            connection.execute(
+                text(
+                    "INSERT INTO public.address (id, customer_id, city, country_code, deleted_at)"
+                    " VALUES (:id, :cid, 'Utrecht', 'nl', :deleted)"
+                ),
+                {"id": address_id, "cid": cid, "deleted": deleted},
+            )
+        connection.execute(
+            text("UPDATE public.customer SET billing_address_id = 'addr_1' WHERE id = :cid"),
+            {"cid": cid},
+        )
+    customer = client.post(
+        "/store/auth", json={"email": "ann@example.com", "password": "medusa password"}
+    ).json()["customer"]
+    assert customer["billing_address_id"] == "addr_1"
+    assert customer["billing_address"]["city"] == "Utrecht"
+    assert sorted(a["id"] for a in customer["shipping_addresses"]) == ["addr_1", "addr_2"]

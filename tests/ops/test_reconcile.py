@@ -31,11 +31,43 @@ class World:
     store: CognitoCredentialStore
     engine: MigrationEngine
     ids: dict[str, str]
+    env: dict[str, str]
+    """The platform's settings for the CLI."""
 
 
-@pytest.fixture
-def world(sqlite_db: Database, cognito: CognitoIdentityProviderClient) -> World:
-    """One customer of each kind: in step, orphaned, missing, drifted, stale."""
+def _legacy(db: Database, email: str, platform: str) -> str:
+    if platform == "medusa-v1":
+        from tests.records.conftest import medusa_adapter
+
+        return medusa_adapter(db).add_legacy(email, PlainSha256.encode("pw"))
+    (customer_id,) = db.customers.insert_legacy(  # type: ignore[attr-defined]
+        [
+            LegacyCustomer(
+                email=email, legacy_format="test-sha256", legacy_hash=PlainSha256.encode("pw")
+            )
+        ],
+        new_customer_id,
+    )
+    return str(customer_id)
+
+
+@pytest.fixture(params=["standalone", pytest.param("medusa-v1", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest, cognito: CognitoIdentityProviderClient) -> World:
+    """One customer of each kind: in step, orphaned, missing, drifted, stale; in hashless'
+    own table (SQLite) and in Medusa v1's."""
+    platform = request.param
+    sqlite_db: Database = request.getfixturevalue(
+        "medusa_v1_db" if platform == "medusa-v1" else "sqlite_db"
+    )
+    env = (
+        {
+            "HASHLESS_PLATFORM": "medusa-v1",
+            "HASHLESS_MEDUSA_URL": "http://medusa.test",
+            "HASHLESS_MEDUSA_JWT_SECRET": "a-medusa-secret-that-is-long-enough",
+        }
+        if platform == "medusa-v1"
+        else {}
+    )
     pool = provision_pool(cognito, pool_name="reconcile")
     store = CognitoCredentialStore(
         cognito, user_pool_id=pool.user_pool_id, client_id=pool.client_id
@@ -60,18 +92,9 @@ def world(sqlite_db: Database, cognito: CognitoIdentityProviderClient) -> World:
     store.create(ids["orphan"], "orphan@example.com")
     ids["missing"] = new_customer_id()
     sqlite_db.customers.insert_account(ids["missing"], "missing@example.com")
-    (ids["stale"],) = sqlite_db.customers.insert_legacy(
-        [
-            LegacyCustomer(
-                email="stale@example.com",
-                legacy_format="test-sha256",
-                legacy_hash=PlainSha256.encode("pw"),
-            )
-        ],
-        new_customer_id,
-    )
+    ids["stale"] = _legacy(sqlite_db, "stale@example.com", platform)
     store.create(ids["stale"], "stale@example.com")
-    return World(sqlite_db, cognito, store, engine, ids)
+    return World(sqlite_db, cognito, store, engine, ids, env)
 
 
 def _run(world: World, *, fix: bool, now: datetime = LATER) -> dict[str, tuple[str, bool, bool]]:
@@ -144,6 +167,7 @@ def test_cli_reports_and_exits_non_zero(world: World, moto_endpoint: str) -> Non
         "COGNITO_SECRET_ACCESS_KEY": "testing",
         "COGNITO_ENDPOINT_URL": moto_endpoint,
         "HASHLESS_DATABASE_URL": str(world.db.engine.url),
+        **world.env,
     }
     result = CliRunner().invoke(main, ["reconcile", "--json"], env=env)
     assert result.exit_code == 1, result.output

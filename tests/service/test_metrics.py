@@ -27,9 +27,7 @@ V1 = DEMO_CUSTOMERS[0]
 def wired(db: Database) -> Iterator[tuple[TestClient, InMemoryCredentialStore]]:
     """The app as `hashless serve` wires it (metered store, migration metrics), on a fake pool."""
     store = InMemoryCredentialStore(policy=lambda p: "symbols please" if p == "refused" else None)
-    settings = Settings(
-        HASHLESS_ADMIN_TOKEN=ADMIN_TOKEN, HASHLESS_LOGIN_FAILURE_FLOOR_MS=0
-    )
+    settings = Settings(HASHLESS_ADMIN_TOKEN=ADMIN_TOKEN, HASHLESS_LOGIN_FAILURE_FLOOR_MS=0)
     context = build_context(settings, store=store, db=db, cookie_secure=False)
     with TestClient(create_app(context)) as client:
         yield client, store

@@ -28,6 +28,7 @@ def doctor(as_json: bool) -> None:
     from hashless.config import CognitoSettings, Settings, load_settings
     from hashless.ops.doctor import run_doctor
     from hashless.ops.findings import failed, render_findings
+    from hashless.service.wiring import STORE_CHECKS
 
     configure_logging("text", logging.WARNING)
     try:
@@ -36,7 +37,7 @@ def doctor(as_json: bool) -> None:
     except ValidationError:
         load_settings()  # raises the one-line error naming the setting
         raise
-    findings = run_doctor(settings, cognito)
+    findings = run_doctor(settings, cognito, store_checks=STORE_CHECKS[settings.platform])
     if as_json:
         click.echo(
             json.dumps(

@@ -50,7 +50,7 @@ def harden(
     from hashless.config import load_settings
     from hashless.errors import ConfigurationError
     from hashless.legacy import WrapCost, default_registry
-    from hashless.service.wiring import open_database
+    from hashless.service.wiring import host_for, open_database
     from hashless.storage.hardening import harden_hashes
 
     match = _COST.fullmatch(floor)
@@ -59,7 +59,9 @@ def harden(
     cost = WrapCost(int(match.group(1)), int(match.group(2)), int(match.group(3) or 1))
     settings, _ = load_settings()
     configure_logging(settings.log_format)
-    db = open_database(settings)
+    host = host_for(settings)
+    host.allow("harden")
+    db = open_database(settings, host=host)
     pending = 0  # the run counts the hashes to examine before its first batch
 
     def report(done: int, total: int) -> None:

@@ -59,14 +59,16 @@ def import_(
     from hashless.config import load_settings
     from hashless.importing import fixed_format, import_customers, open_source
     from hashless.legacy import default_registry
-    from hashless.service.wiring import open_database
+    from hashless.service.wiring import host_for, open_database
 
     settings, _ = load_settings()
     configure_logging(settings.log_format)
+    host = host_for(settings)
+    host.allow("import")
     registry = default_registry()
     fixed_format(registry, format_name)  # a wrong name fails before the database is touched
     reader = open_source(source, cast("MedusaVersion | None", medusa))
-    db = open_database(settings)
+    db = open_database(settings, host=host)
     try:
         with progress_bar(lambda: reader.size, "importing") as update:
             summary = import_customers(

@@ -33,17 +33,19 @@ def reconcile(fix: bool, as_json: bool, grace_minutes: int) -> None:
     from hashless.config import load_settings
     from hashless.errors import ConfigurationError
     from hashless.ops import reconcile as ops
-    from hashless.service.wiring import cognito_client, cognito_store, open_database
+    from hashless.service.wiring import cognito_client, cognito_store, host_for, open_database
 
     settings, cognito = load_settings()
     configure_logging(settings.log_format)
+    host = host_for(settings)
+    host.allow("reconcile")
     if not cognito.configured or not cognito.user_pool_id or not cognito.client_id:
         raise ConfigurationError(
             "reconcile needs the pool: set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID"
         )
     client = cognito_client(cognito)
     store = cognito_store(cognito, client=client)
-    db = open_database(settings, apply_migrations=False)
+    db = open_database(settings, apply_migrations=False, host=host)
     try:
         report = ops.reconcile(
             db,

@@ -37,6 +37,12 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
 
     settings, cognito = load_settings()
     if not cognito.configured:
+        if settings.platform != "standalone":
+            # The demo is hashless' own throw-away store; it never stands in front of one.
+            raise ConfigurationError(
+                f"HASHLESS_PLATFORM={settings.platform} needs the pool: set "
+                "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID (`hashless provision` makes one)"
+            )
         if workers > 1:
             raise ConfigurationError(
                 "--workers needs a real pool and database: the demo's in-process Cognito "

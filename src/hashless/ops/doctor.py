@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import boto3.session
@@ -28,6 +28,8 @@ from hashless.passwords import MIN_PASSWORD_LENGTH
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_cognito_idp.type_defs import UserPoolClientTypeTypeDef, UserPoolTypeTypeDef
+
+    from hashless.storage.layout import StoreLayout
 
 __all__ = ["check_database", "credential_source", "run_doctor"]
 
@@ -470,11 +472,14 @@ def _cognito_checks(
     yield from _pool_checks(client, cognito, region)
 
 
-def check_database(database_url: str | None) -> Finding:
-    """The database answers, and its schema is at the newest migration (read-only)."""
+def check_database(database_url: str | None, layout: StoreLayout | None = None) -> Finding:
+    """The database answers, and hashless' schema in it (``layout``'s: standalone by
+    default) is at the newest migration (read-only)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from hashless.storage import create_database_engine, schema_is_current
+    from hashless.storage import STANDALONE, create_database_engine, schema_is_current
+
+    layout = layout or STANDALONE
 
     if not database_url:
         return Finding(
@@ -484,11 +489,11 @@ def check_database(database_url: str | None) -> Finding:
             "set it to postgresql+psycopg://user@host/db or sqlite:////absolute/path/hashless.db",
         )
     try:
-        engine = create_database_engine(database_url, pool_size=1)
+        engine = layout.bind(create_database_engine(database_url, pool_size=1))
     except ConfigurationError as exc:
         return Finding("database", Status.FAIL, "HASHLESS_DATABASE_URL cannot be used", str(exc))
     try:
-        current = schema_is_current(engine)
+        current = schema_is_current(engine, layout.migrations)
     except SQLAlchemyError as exc:
         # The driver's text can repeat the URL, password included: the class name only.
         return Finding(
@@ -515,8 +520,15 @@ def run_doctor(
     cognito: CognitoSettings,
     *,
     client: CognitoIdentityProviderClient | None = None,
+    store_checks: Callable[[Settings], Iterable[Finding]] | None = None,
 ) -> list[Finding]:
-    """Every check, in order; ``client`` replaces the one built from ``cognito`` (tests)."""
+    """Every check, in order; ``client`` replaces the one built from ``cognito`` (tests).
+
+    ``store_checks``: the platform's checks of the store's database and servers
+    (default: hashless' own database).
+    """
     findings = list(_cognito_checks(cognito, client))
-    findings.append(check_database(settings.database_url))
+    findings.extend(
+        store_checks(settings) if store_checks else [check_database(settings.database_url)]
+    )
     return findings

@@ -27,15 +27,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
+from sqlalchemy import select
 
 from hashless.credentials._errors import Target, error_code, translate
 from hashless.credentials.protocol import CredentialStore
 from hashless.errors import HashlessError
 from hashless.migration import CredentialState
 from hashless.storage import AuditEntry, Database
-from hashless.storage.db import LOCK_OPTIONS
-from hashless.storage.models import Customer
-from hashless.storage.records import live_accounts
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -120,27 +118,20 @@ class _Pool:
 
 
 def _customers(db: Database) -> dict[str, tuple[str, str]]:
+    accounts = db.customers.status_rows.subquery()
     with db.sessions_factory() as session:
         rows = session.execute(
-            live_accounts()
-            .with_only_columns(Customer.id, Customer.email, Customer.credential_state)
-            .execution_options(yield_per=5000)
+            select(accounts.c.id, accounts.c.email, accounts.c.state).execution_options(
+                yield_per=5000
+            )
         )
         return {customer_id: (email, state) for customer_id, email, state in rows}
 
 
 def _clear_credential(db: Database, customer_id: str, pool: _Pool) -> bool:
     """Move a customer whose Cognito user is gone to ``none``; False if that changed meanwhile."""
-    with db.sessions_factory() as session, session.begin():
-        session.connection(execution_options=LOCK_OPTIONS)
-        row = session.scalars(
-            live_accounts().where(Customer.id == customer_id).with_for_update()
-        ).one_or_none()
-        if row is None or row.credential_state != CredentialState.COGNITO.value:
-            return False
-        if pool.exists(customer_id):
-            return False
-        row.credential_state = CredentialState.NONE.value
+    if not db.customers.clear_credential(customer_id, lambda: not pool.exists(customer_id)):
+        return False
     db.audit.record(
         AuditEntry(
             event="reconcile.credential_cleared",

@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from hashless.legacy import VerifierRegistry, hash_is_weak
 from hashless.storage import Database
-from hashless.storage.models import Customer, CustomerSession
+from hashless.storage.models import CustomerSession
 
 __all__ = [
     "BlockedCustomer",
@@ -30,8 +30,6 @@ __all__ = [
     "collect_status",
     "render_status",
 ]
-
-_LIVE = (Customer.has_account, Customer.deleted_at.is_(None))
 
 
 @dataclass(frozen=True)
@@ -111,17 +109,18 @@ def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _exposure(session: Session, registry: VerifierRegistry) -> list[FormatExposure]:
+def _exposure(session: Session, v: Subquery, registry: VerifierRegistry) -> list[FormatExposure]:
     legacy: Counter[str] = Counter()
     weak: Counter[str] = Counter()
     unknown: Counter[str] = Counter()
     rows = session.execute(
-        select(Customer.legacy_format, Customer.legacy_hash)
-        .where(*_LIVE, Customer.credential_state == "legacy")
+        select(v.c.legacy_format, v.c.legacy_hash)
+        .where(v.c.state == "legacy")
         .execution_options(yield_per=2000)
     )
     for format_name, encoded in rows:
-        name = format_name or "undetected"
+        detected = registry.detect(encoded or "") if format_name is None else None
+        name = format_name or (detected.name if detected else "undetected")
         legacy[name] += 1
         verdict = hash_is_weak(registry, encoded or "", format_name=format_name)
         if verdict is None:
@@ -133,12 +132,12 @@ def _exposure(session: Session, registry: VerifierRegistry) -> list[FormatExposu
     ]
 
 
-def _history(session: Session, today: date, days: int) -> list[DayStates]:
+def _history(session: Session, v: Subquery, today: date, days: int) -> list[DayStates]:
     dialect = session.get_bind().dialect.name
-    created_day = _day(Customer.created_at, dialect)
+    created_day = _day(v.c.created_at, dialect)
     kind = case(
-        (or_(Customer.migrated_at.is_not(None), Customer.credential_state == "legacy"), "legacy"),
-        (Customer.credential_state == "cognito", "registered"),
+        (or_(v.c.migrated_at.is_not(None), v.c.state == "legacy"), "legacy"),
+        (v.c.state == "cognito", "registered"),
         else_="none",
     )
     created: dict[str, Counter[date]] = {
@@ -147,16 +146,16 @@ def _history(session: Session, today: date, days: int) -> list[DayStates]:
         "none": Counter(),
     }
     for day, what, count in session.execute(
-        select(created_day, kind, func.count()).where(*_LIVE).group_by(created_day, kind)
+        select(created_day, kind, func.count()).group_by(created_day, kind)
     ):
         created[what][_as_date(day)] += count
-    migrated_day = _day(Customer.migrated_at, dialect)
+    migrated_day = _day(v.c.migrated_at, dialect)
     migrations: Counter[date] = Counter(
         {
             _as_date(day): count
             for day, count in session.execute(
                 select(migrated_day, func.count())
-                .where(*_LIVE, Customer.migrated_at.is_not(None))
+                .where(v.c.migrated_at.is_not(None))
                 .group_by(migrated_day)
             )
         }
@@ -183,11 +182,11 @@ def _history(session: Session, today: date, days: int) -> list[DayStates]:
     return history
 
 
-def _blocked(session: Session, limit: int) -> list[BlockedCustomer]:
+def _blocked(session: Session, v: Subquery, limit: int) -> list[BlockedCustomer]:
     rows = session.execute(
-        select(Customer.id, Customer.email, Customer.legacy_format, Customer.updated_at)
-        .where(*_LIVE, Customer.credential_state == "legacy", Customer.credential_blocked)
-        .order_by(Customer.updated_at.desc(), Customer.id)
+        select(v.c.id, v.c.email, v.c.legacy_format, v.c.updated_at)
+        .where(v.c.state == "legacy", v.c.blocked)
+        .order_by(v.c.updated_at.desc(), v.c.id)
         .limit(limit)
     )
     return [BlockedCustomer(*row) for row in rows]
@@ -204,10 +203,11 @@ def collect_status(
     """The whole picture, read in one database session."""
     stats = db.customers.credential_stats()
     today = today or datetime.now(UTC).date()
+    accounts = db.customers.status_rows.subquery()
     with db.sessions_factory() as session:
-        exposure = _exposure(session, registry)
-        history = _history(session, today, days)
-        blocked = _blocked(session, blocked_limit)
+        exposure = _exposure(session, accounts, registry)
+        history = _history(session, accounts, today, days)
+        blocked = _blocked(session, accounts, blocked_limit)
     return StatusReport(
         accounts=stats.total,
         legacy=stats.legacy,

@@ -44,6 +44,8 @@ def create_app(context: ServiceContext) -> FastAPI:
     install_error_handlers(app)
     app.include_router(store_auth.router)
     app.include_router(store_customers.router)
+    if context.host.serves_profile:
+        app.include_router(store_customers.profile_router)
     app.include_router(admin.router)
     app.include_router(dashboard.router)
     app.include_router(metrics.router)

@@ -108,6 +108,7 @@ class CustomerOut(BaseModel):
             has_account=row.has_account,
             billing_address_id=(row.billing_address or {}).get("id"),
             billing_address=row.billing_address,
+            shipping_addresses=row.shipping_addresses,
             metadata=row.metadata_,
             created_at=row.created_at,
             updated_at=row.updated_at,

@@ -38,9 +38,12 @@ from hashless.storage import Database
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
+    from hashless.ops.findings import Finding
+
 __all__ = [
     "APP_FACTORY",
     "HOSTS",
+    "STORE_CHECKS",
     "build_context",
     "cognito_client",
     "cognito_store",
@@ -117,6 +120,26 @@ HOSTS: dict[Platform, Callable[[Settings], Host]] = {
     "medusa-v1": medusa_v1_host,
 }
 """Every platform's host builder: the one place that maps HASHLESS_PLATFORM to code."""
+
+
+def _standalone_checks(settings: Settings) -> list[Finding]:
+    from hashless.ops.doctor import check_database
+
+    return [check_database(settings.database_url)]
+
+
+def _medusa_v1_checks(settings: Settings) -> list[Finding]:
+    from hashless.platforms.medusa_v1.doctor import medusa_v1_checks
+
+    return medusa_v1_checks(settings)
+
+
+STORE_CHECKS: dict[Platform, Callable[[Settings], list[Finding]]] = {
+    "standalone": _standalone_checks,
+    "medusa-v1": _medusa_v1_checks,
+}
+"""``hashless doctor``'s checks of each platform's store: database, servers, secrets.
+Imported when called: the service itself never needs them."""
 
 
 def host_for(settings: Settings) -> Host:

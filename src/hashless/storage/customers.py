@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from hashless.emails import email_key
 from hashless.errors import AccountExists
 from hashless.legacy import VerifierRegistry, default_registry, hash_is_weak
 from hashless.migration.records import CredentialRecord, CredentialState
+from hashless.storage.db import LOCK_OPTIONS
 from hashless.storage.layout import CredentialStats, CustomerRow
 from hashless.storage.models import Customer
 from hashless.storage.records import SqlCredentialRecords, live_accounts, to_record
@@ -66,6 +67,34 @@ class CustomerRepository:
     def row_of(self, values: Sequence[Any]) -> Customer:
         customer: Customer = values[0]
         return customer
+
+    def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
+        with self._sessions() as session, session.begin():
+            session.connection(execution_options=LOCK_OPTIONS)
+            row = session.scalars(
+                live_accounts().where(Customer.id == customer_id).with_for_update()
+            ).one_or_none()
+            if row is None or row.credential_state != CredentialState.COGNITO.value:
+                return False
+            if not still_gone():
+                return False
+            row.credential_state = CredentialState.NONE.value
+        return True
+
+    @property
+    def status_rows(self) -> Select[Any]:
+        columns: tuple[Any, ...] = (
+            Customer.id,
+            Customer.email,
+            Customer.legacy_format,
+            Customer.legacy_hash,
+            Customer.credential_state.label("state"),
+            Customer.credential_blocked.label("blocked"),
+            Customer.created_at,
+            Customer.migrated_at,
+            Customer.updated_at,
+        )
+        return select(*columns).where(Customer.has_account, Customer.deleted_at.is_(None))
 
     def record_of(self, row: CustomerRow) -> CredentialRecord:
         assert isinstance(row, Customer)

@@ -51,6 +51,8 @@ class CustomerRow(Protocol):
     @property
     def billing_address(self) -> dict[str, Any] | None: ...
     @property
+    def shipping_addresses(self) -> list[dict[str, Any]]: ...
+    @property
     def metadata_(self) -> dict[str, Any] | None: ...
     @property
     def created_at(self) -> datetime: ...
@@ -110,6 +112,18 @@ class CustomerTable(Protocol):
     ) -> tuple[Sequence[CustomerRow], int]: ...
 
     def credential_stats(self) -> CredentialStats: ...
+
+    def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
+        """Move a customer marked as in the credential store to ``none`` (their user there
+        is gone: a reset creates it again), under the customer's lock and only if the
+        record still says so and ``still_gone()``, asked under the lock, agrees."""
+
+    @property
+    def status_rows(self) -> Select[Any]:
+        """Live accounts for ``hashless status``, one row each, with the columns ``id``,
+        ``email``, ``legacy_format`` (None: detect), ``legacy_hash``, ``state`` (a
+        ``CredentialState`` value), ``blocked``, ``created_at``, ``migrated_at``,
+        ``updated_at``."""
 
 
 @dataclass(frozen=True)

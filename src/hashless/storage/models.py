@@ -116,6 +116,11 @@ class Customer(Base):
         ),
     )
 
+    @property
+    def shipping_addresses(self) -> list[dict[str, Any]]:
+        """hashless keeps no addresses besides the billing one."""
+        return []
+
     def __repr__(self) -> str:
         return f"Customer(id={self.id!r}, state={self.credential_state!r})"
 

@@ -18,13 +18,21 @@ from hashless.platforms.medusa_v1.customers import MedusaCustomers
 from hashless.storage.hosted import hosted_migrations, state_engine
 from hashless.storage.layout import StoreLayout
 
-__all__ = ["IMPORT_REFUSAL", "medusa_v1_host", "medusa_v1_layout"]
+__all__ = ["REFUSALS", "medusa_v1_host", "medusa_v1_layout"]
 
-IMPORT_REFUSAL = (
-    "HASHLESS_PLATFORM=medusa-v1 serves Medusa's own customers where they are: "
-    "`hashless import` would copy their hashes into a second table. Nothing to import; "
-    "customers migrate at their first login through hashless"
-)
+REFUSALS = {
+    "import": (
+        "HASHLESS_PLATFORM=medusa-v1 serves Medusa's own customers where they are: "
+        "`hashless import` would copy their hashes into a second table. Nothing to import; "
+        "each customer migrates at the first login through hashless (`hashless status` "
+        "shows how far it has come)"
+    ),
+    "harden": (
+        "`hashless harden` rewrites hashes in hashless' own customer table; with "
+        "HASHLESS_PLATFORM=medusa-v1 the hashes are Medusa's, and a rewritten one would no "
+        "longer open Medusa's own login either. They leave at each customer's first login"
+    ),
+}
 
 
 def medusa_v1_layout(state_schema: str) -> StoreLayout:
@@ -57,7 +65,8 @@ def medusa_v1_host(settings: Settings) -> Host:
     return Host(
         "medusa-v1",
         medusa_v1_layout(settings.state_schema),
-        import_refusal=IMPORT_REFUSAL,
+        serves_profile=False,
+        refusals=REFUSALS,
         medusa_url=settings.medusa_url.rstrip("/"),
         medusa_jwt_secret=settings.medusa_jwt_secret,
     )

@@ -23,18 +23,28 @@ would exist before the password did, and Medusa being down would fail registrati
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, insert, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from ulid import ULID
 
 from hashless.errors import AccountExists
-from hashless.migration.records import CredentialRecord
+from hashless.migration.records import CredentialRecord, CredentialState
 from hashless.platforms.medusa_v1.records import (
     MARK,
     MedusaCredentialRecords,
@@ -75,6 +85,7 @@ class MedusaCustomer:
     blocked: bool
     migrated_at: datetime | None
     billing_address: dict[str, Any] | None
+    shipping_addresses: list[dict[str, Any]]
 
 
 _CUSTOMER_COLUMNS = (
@@ -96,8 +107,24 @@ _CUSTOMER_COLUMNS = (
 )
 _FIELDS = tuple(f.name for f in fields(MedusaCustomer))[: len(_CUSTOMER_COLUMNS)]
 _ADDRESS = tuple(address.c[name] for name in ADDRESS_COLUMNS)
+_SHIPPING = address.alias("shipping_address")
+_SHIPPING_ADDRESSES = (
+    select(
+        func.coalesce(
+            func.jsonb_agg(
+                func.jsonb_build_object(
+                    *(part for name in ADDRESS_COLUMNS for part in (name, _SHIPPING.c[name]))
+                )
+            ),
+            literal_column("'[]'::jsonb"),
+        )
+    )
+    .where(_SHIPPING.c.customer_id == customer.c.id, _SHIPPING.c.deleted_at.is_(None))
+    .scalar_subquery()
+)
+"""The customer's live addresses, as Medusa's ``shipping_addresses`` relation lists them."""
 _ACCOUNTS = (
-    select(*_CUSTOMER_COLUMNS, *_ADDRESS)
+    select(*_CUSTOMER_COLUMNS, *_ADDRESS, _SHIPPING_ADDRESSES)
     .select_from(
         customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id).outerjoin(
             address, address.c.id == customer.c.billing_address_id
@@ -109,11 +136,20 @@ _ACCOUNTS = (
 
 def _row(values: Sequence[Any]) -> MedusaCustomer:
     own = values[: len(_CUSTOMER_COLUMNS)]
-    billing = values[len(_CUSTOMER_COLUMNS) :]
+    billing = values[len(_CUSTOMER_COLUMNS) : -1]
     return MedusaCustomer(
         **dict(zip(_FIELDS, own, strict=True)),
         billing_address=dict(zip(ADDRESS_COLUMNS, billing, strict=True)) if billing[0] else None,
+        shipping_addresses=values[-1],
     )
+
+
+_STATE = case(
+    (customer.c.password_hash.is_not(None), literal_column("'legacy'")),
+    (func.coalesce(MARK.c.in_store, False), literal_column("'cognito'")),
+    else_=literal_column("'none'"),
+)
+"""A customer's ``CredentialState`` value, as ``records.record_from`` decides it."""
 
 
 class MedusaCustomers:
@@ -205,7 +241,10 @@ class MedusaCustomers:
     def update_profile(self, customer_id: str, changes: dict[str, Any]) -> MedusaCustomer | None:
         unknown = set(changes) - _PROFILE
         if unknown:
-            raise ValueError(f"not profile fields hashless writes in Medusa: {sorted(unknown)}")
+            raise ValueError(
+                f"hashless writes no {', '.join(sorted(unknown))} in Medusa: send it to Medusa "
+                "in a request without a password"
+            )
         with self._sessions.begin() as session:
             session.execute(
                 customer.update()
@@ -237,13 +276,36 @@ class MedusaCustomers:
             ).all()
         return [_row(row) for row in rows], count
 
+    def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
+        with self.records.locked(customer_id) as locked:
+            if locked is None or locked.record.state is not CredentialState.COGNITO:
+                return False
+            if not still_gone():
+                return False
+            upsert_mark(locked.connection, customer_id, in_store=False)
+        return True
+
+    @property
+    def status_rows(self) -> Select[Any]:
+        return (
+            select(
+                customer.c.id,
+                customer.c.email,
+                null().label("legacy_format"),
+                customer.c.password_hash.label("legacy_hash"),
+                _STATE.label("state"),
+                func.coalesce(MARK.c.blocked, False).label("blocked"),
+                customer.c.created_at,
+                MARK.c.migrated_at,
+                customer.c.updated_at,
+            )
+            .select_from(customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id))
+            .where(live)
+        )
+
     def credential_stats(self) -> CredentialStats:
         legacy = customer.c.password_hash.is_not(None)
-        state = case(
-            (legacy, literal_column("'legacy'")),
-            (func.coalesce(MARK.c.in_store, False), literal_column("'cognito'")),
-            else_=literal_column("'none'"),
-        )
+        state = _STATE
         with self._sessions() as session:
             total, legacy_count, cognito, blocked, weak = session.execute(
                 select(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from hashless.emails import email_key
@@ -41,6 +41,9 @@ from hashless.service.schemas import (
 from hashless.service.views import load_customer
 
 router = APIRouter(prefix="/store/customers", tags=["store customers"])
+profile_router = APIRouter(prefix="/store/customers", tags=["store customers"])
+"""Reading the profile: included only where hashless is the one serving it
+(``Host.serves_profile``); a store's own server answers it with its full shape."""
 
 _errors = error_responses(400, 401, 422, 503)
 
@@ -71,7 +74,7 @@ def register(
     return CustomerResponse(customer=CustomerOut.of(row))
 
 
-@router.get("/me", response_model=CustomerResponse, responses=_errors)
+@profile_router.get("/me", response_model=CustomerResponse, responses=_errors)
 async def me(current: CallerWithCustomer) -> CustomerResponse:
     return CustomerResponse(customer=CustomerOut.of(current.customer))
 
@@ -132,7 +135,10 @@ def update_me(
             row.billing_address, body.billing_address
         )
     if profile:
-        ctx.db.customers.update_profile(customer_id, profile)
+        try:
+            ctx.db.customers.update_profile(customer_id, profile)
+        except ValueError as exc:  # a field this host's customer table cannot take
+            raise HTTPException(400, str(exc)) from None
     return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, customer_id)))
 
 
