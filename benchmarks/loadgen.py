@@ -11,7 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Outcome", "closed_loop", "open_loop", "request_bytes"]
+__all__ = ["DROPPED", "Outcome", "closed_loop", "open_loop", "request_bytes"]
+
+DROPPED = 0
+"""The status ``open_loop`` records for a connection closed without an answer."""
 
 
 def request_bytes(
@@ -129,7 +132,13 @@ async def open_loop(
         async with limit:
             connection = await connection_for_next()
             started = time.perf_counter()
-            status, headers, _ = await connection.exchange(make_request(index))
+            try:
+                status, headers, _ = await connection.exchange(make_request(index))
+            except (ConnectionError, asyncio.IncompleteReadError):
+                # The server closed the connection without a (whole) answer: status 0.
+                outcome.add(DROPPED, time.perf_counter() - started, False)
+                connection.close()
+                return
             outcome.add(status, time.perf_counter() - started, "retry-after" in headers)
             idle.append((connection, time.perf_counter()))
 

@@ -6,6 +6,7 @@ Under CI=true an unreachable PostgreSQL fails the run instead of skipping it.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 
@@ -133,6 +134,16 @@ def add_legacy(db: Database) -> Callable[[str, str], str]:
         return customer_id
 
     return add
+
+
+@pytest.fixture
+def restore_root_logger() -> Iterator[None]:
+    """For tests that configure logging as a command does: the root logger as it was."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -168,9 +168,25 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("HASHLESS_COGNITO_RATE_FILE")
     )
     """The file every worker on this host shares its quota through; default in /dev/shm."""
+    cognito_connect_timeout_ms: int = Field(
+        default=2000, ge=100, le=60000, validation_alias=_env("HASHLESS_COGNITO_CONNECT_TIMEOUT_MS")
+    )
+    cognito_read_timeout_ms: int = Field(
+        default=5000, ge=100, le=60000, validation_alias=_env("HASHLESS_COGNITO_READ_TIMEOUT_MS")
+    )
+    """How long a Cognito call may take to connect, and then to answer."""
+    cognito_write_window_seconds: float = Field(
+        default=60, ge=0, le=3600, validation_alias=_env("HASHLESS_COGNITO_WRITE_WINDOW_SECONDS")
+    )
+    """How long after hashless gave up on a password write Cognito may still apply it:
+    no other password write for that customer is sent before (503 + Retry-After)."""
     log_format: Literal["json", "text"] = Field(
         default="text", validation_alias=_env("HASHLESS_LOG_FORMAT")
     )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", validation_alias=_env("HASHLESS_LOG_LEVEL")
+    )
+    """How much the service logs; secrets stay out of the log at every level."""
     smtp_host: str | None = Field(default=None, validation_alias=_env("HASHLESS_SMTP_HOST"))
     """Send reset emails through this SMTP server (instead of the webhook)."""
     smtp_port: int | None = Field(
@@ -196,6 +212,11 @@ class Settings(BaseSettings):
         if url and url.startswith(("postgres://", "postgresql://")):
             return "postgresql+psycopg://" + url.split("://", 1)[1]
         return url
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_name(cls, level: object) -> object:
+        return level.strip().lower() if isinstance(level, str) else level
 
     @field_validator("reset_url_template")
     @classmethod

@@ -15,6 +15,8 @@ the operation at most, so they are safe to log and to show an operator.
     ├── TooManyAttempts              too many failed logins for this account or address
     ├── CredentialStoreUnavailable   the password store cannot answer now: retry later
     │   └── CredentialStoreThrottled the password store is shedding load
+    ├── CredentialStoreRefused       the password store refused a change for good (an
+    │                                email another of its users holds...): no retry helps
     ├── CredentialStoreMisconfigured pool, client, secret, auth flow or IAM is wrong
     ├── MalformedHash                a stored legacy hash cannot be parsed or is out of bounds
     └── ConfigurationError           a setting is missing or wrong; the message says the fix
@@ -26,6 +28,7 @@ __all__ = [
     "AccountExists",
     "ConfigurationError",
     "CredentialStoreMisconfigured",
+    "CredentialStoreRefused",
     "CredentialStoreThrottled",
     "CredentialStoreUnavailable",
     "HashlessError",
@@ -95,7 +98,9 @@ class TooManyAttempts(HashlessError):
     """
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many failed attempts. Try again in {retry_after} seconds.")
+        super().__init__(
+            f"Too many failed attempts. Try again in {retry_after} seconds, or reset your password."
+        )
         self.retry_after = retry_after
 
 
@@ -103,16 +108,35 @@ class CredentialStoreUnavailable(HashlessError):
     """The password store could not answer (timeout, connection, internal error).
 
     This is never a wrong password. ``retry_after`` is a hint in seconds.
+    ``maybe_applied`` is False only when the request surely never reached the store
+    (a connection that never opened, a throttled or locally refused call): otherwise a
+    write that failed so may still be applied, later, by the store.
     """
 
-    def __init__(self, operation: str, detail: str, retry_after: int = 5) -> None:
+    def __init__(
+        self, operation: str, detail: str, retry_after: int = 5, *, maybe_applied: bool = True
+    ) -> None:
         super().__init__(f"Password store unavailable during {operation}: {detail}")
         self.operation = operation
         self.retry_after = retry_after
+        self.maybe_applied = maybe_applied
 
 
 class CredentialStoreThrottled(CredentialStoreUnavailable):
     """The password store refused the call for exceeding its request quota."""
+
+
+class CredentialStoreRefused(HashlessError):
+    """The password store refused the call with an answer that repeating cannot change.
+
+    A client error (HTTP 4xx) that is neither throttling nor a setup mistake, such as
+    ``AliasExistsException`` when another user of the pool holds the new email. The
+    message names the operation and the store's code, never a value sent.
+    """
+
+    def __init__(self, operation: str, detail: str) -> None:
+        super().__init__(f"Password store refused {operation}: {detail}")
+        self.operation = operation
 
 
 class CredentialStoreMisconfigured(HashlessError):

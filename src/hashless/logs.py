@@ -47,10 +47,17 @@ class _JsonFormatter(logging.Formatter):
 
 def configure_logging(
     kind: Literal["json", "text"],
-    level: int = logging.INFO,
+    level: int | str = logging.INFO,
     *,
     request_id: RequestIdGetter | None = None,
 ) -> None:
+    """One handler on the root logger at ``level`` (a number or a name such as "debug").
+
+    Whatever the level, libraries that would log secrets stay quiet: botocore's wire
+    loggers (request and response bodies) are filtered and botocore stays at INFO.
+    """
+    if isinstance(level, str):
+        level = logging.getLevelNamesMapping()[level.upper()]
     handler = logging.StreamHandler()
     handler.addFilter(_RequestIdFilter(request_id))
     handler.setFormatter(

@@ -20,6 +20,7 @@ from botocore.exceptions import (
     SSLError,
 )
 from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+from urllib3.exceptions import ProtocolError
 
 from hashless.credentials.client import make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore
@@ -210,13 +211,17 @@ def raiser(exc: Exception) -> Callable[..., Any]:
         (ConnectionClosedError(endpoint_url="http://x"), CredentialStoreUnavailable),
         (SSLError(endpoint_url="http://x", error=OSError("bad cert")), CredentialStoreUnavailable),
         (NoCredentialsError(), CredentialStoreMisconfigured),
+        # Not botocore's: once such an error escaped as a 500 that closed the connection.
+        (ProtocolError("Connection aborted.", ConnectionResetError()), CredentialStoreUnavailable),
+        (ValueError(f"unparsable answer quoting {PASSWORD}"), CredentialStoreUnavailable),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else "",
 )
 def test_transport_errors_map(
     closed_port: int, exc: Exception, expected: type[HashlessError]
 ) -> None:
-    """Transport errors become Unavailable; missing credentials a misconfiguration."""
+    """Transport errors become Unavailable, whoever raises them (never a 500); missing
+    credentials a misconfiguration."""
     client = client_for(f"http://127.0.0.1:{closed_port}")
     inject(client, raiser(exc))
     with pytest.raises(HashlessError) as caught:

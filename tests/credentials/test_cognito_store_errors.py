@@ -17,6 +17,7 @@ from hashless.credentials.client import make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore, secret_hash
 from hashless.errors import (
     CredentialStoreMisconfigured,
+    CredentialStoreRefused,
     CredentialStoreThrottled,
     CredentialStoreUnavailable,
     HashlessError,
@@ -304,8 +305,11 @@ ERROR_CASES: list[tuple[str, str, str, int, type[HashlessError]]] = [
     ("check", "ThrottlingException", "Rate exceeded", 400, CredentialStoreThrottled),
     ("check", "InternalErrorException", "Internal error", 500, CredentialStoreUnavailable),
     ("check", "", "", 503, CredentialStoreUnavailable),
-    ("check", "SomethingNewException", "A future error", 400, CredentialStoreUnavailable),
-    ("check", "UnexpectedLambdaException", "boom", 400, CredentialStoreUnavailable),
+    # an answer no retry changes is not an outage that passes
+    ("check", "SomethingNewException", "A future error", 400, CredentialStoreRefused),
+    ("check", "SomethingNewException", "A future error", 500, CredentialStoreUnavailable),
+    ("check", "UnexpectedLambdaException", "boom", 400, CredentialStoreMisconfigured),
+    ("check", "RequestTimeout", "timed out", 400, CredentialStoreUnavailable),
     # set_password: policy refusals are the customer's to fix
     (
         "set_password",
@@ -327,7 +331,7 @@ ERROR_CASES: list[tuple[str, str, str, int, type[HashlessError]]] = [
         "UserNotFoundException",
         "User does not exist.",
         400,
-        CredentialStoreUnavailable,
+        CredentialStoreRefused,
     ),
     ("set_password", "AccessDeniedException", "denied", 400, CredentialStoreMisconfigured),
     ("set_password", "TooManyRequestsException", "Rate exceeded", 400, CredentialStoreThrottled),
@@ -348,7 +352,14 @@ ERROR_CASES: list[tuple[str, str, str, int, type[HashlessError]]] = [
         "UserNotFoundException",
         "User does not exist.",
         400,
-        CredentialStoreUnavailable,
+        CredentialStoreRefused,
+    ),
+    (
+        "update_email",
+        "AliasExistsException",
+        "An account with the email already exists.",
+        400,
+        CredentialStoreRefused,
     ),
     ("update_email", "InternalErrorException", "Internal error", 500, CredentialStoreUnavailable),
     # delete
@@ -492,7 +503,7 @@ def test_reason_never_echoes_the_password(stubbed: Stubbed) -> None:
 
 def test_generic_error_text_never_echoes_the_password(stubbed: Stubbed) -> None:
     """An unexpected error whose message quotes the password keeps only its code."""
-    with pytest.raises(CredentialStoreUnavailable) as caught:
+    with pytest.raises(CredentialStoreRefused) as caught:
         run(stubbed, "check", "SomethingNewException", f"bad value {PASSWORD}")
     assert_clean(caught.value)
     assert "SomethingNewException" in str(caught.value)
@@ -506,7 +517,7 @@ def test_secret_hash_is_scrubbed_from_error_text(stubbed: Stubbed) -> None:
         "SomethingNewException",
         f"saw {KNOWN_SECRET_HASH} and {CLIENT_SECRET}",
     )
-    with pytest.raises(CredentialStoreUnavailable) as caught:
+    with pytest.raises(CredentialStoreRefused) as caught:
         store(client, CLIENT_SECRET).check(USERNAME, PASSWORD)
     assert_clean(caught.value)
 

@@ -23,6 +23,7 @@ from hashless.credentials.memory import InMemoryCredentialStore
 from hashless.django.conf import username_for
 from hashless.django.engine import override_store
 from hashless.django.markers import is_marker, make_marker
+from hashless.django.models import WriteFence
 from hashless.django.timing import login_timing
 from hashless.errors import CredentialStoreThrottled, CredentialStoreUnavailable
 from tests.django.support import legacy_hash, legacy_user, stored_password
@@ -40,13 +41,20 @@ def _login(client: Client, username: str, password: str) -> Any:
 
 @pytest.mark.parametrize("failing_step", ["create", "set_password"])
 @pytest.mark.parametrize(
-    "error", [CredentialStoreUnavailable("x", "down", 7), CredentialStoreThrottled("x", "busy", 1)]
+    "error",
+    [
+        CredentialStoreUnavailable("x", "down", 7, maybe_applied=False),
+        CredentialStoreThrottled("x", "busy", 1, maybe_applied=False),
+    ],
 )
 def test_outage_during_migration_is_a_503_and_changes_no_row(
     client: Client, memory_store: InMemoryCredentialStore, failing_step: str, error: Any
 ) -> None:
     """Cognito failing at any step of the move: a 503 page with Retry-After, never the
-    "wrong password" form, and the legacy hash stays; the next login moves it."""
+    "wrong password" form, and the legacy hash stays; the next login moves it.
+
+    The failures here never reached Cognito; one that may have fences the user
+    (``test_a_password_write_in_doubt_fences_the_user``)."""
     ann = legacy_user("ann", PASSWORD)
     before = stored_password(ann)
     memory_store.fail_next(failing_step, error)
@@ -61,6 +69,24 @@ def test_outage_during_migration_is_a_503_and_changes_no_row(
     assert _login(Client(), "ann", PASSWORD).status_code == 302
     assert is_marker(stored_password(ann))
     assert memory_store.password_of(username_for(ann.pk)) == PASSWORD
+
+
+def test_a_password_write_in_doubt_fences_the_user(
+    client: Client, memory_store: InMemoryCredentialStore
+) -> None:
+    """A move whose password write may still land in Cognito: 503, a fence in
+    ``hashless_write_fence``, and the next login gets in by the Django hash without
+    writing anything, so the late write can never land after a newer one."""
+    ann = legacy_user("ann", PASSWORD)
+    before = stored_password(ann)
+    memory_store.fail_next("set_password", CredentialStoreUnavailable("x", "read timeout"))
+    assert _login(client, "ann", PASSWORD).status_code == 503
+    assert WriteFence.objects.filter(username=username_for(ann.pk)).exists()
+    login_timing.reset()
+    writes = memory_store.count("set_password")
+    assert _login(Client(), "ann", PASSWORD).status_code == 302
+    assert memory_store.count("set_password") == writes
+    assert stored_password(ann) == before
 
 
 def test_outage_checking_a_migrated_user_is_not_a_wrong_password(
@@ -138,7 +164,9 @@ def test_hash_is_dropped_only_after_cognito_accepted(
     """Cognito created the user but failed to take the password: the row keeps its legacy
     hash (the half-made Cognito user is never consulted); the retry completes the move."""
     ann = legacy_user("ann", PASSWORD)
-    memory_store.fail_next("set_password", CredentialStoreUnavailable("set_password", "down"))
+    memory_store.fail_next(
+        "set_password", CredentialStoreUnavailable("set_password", "down", maybe_applied=False)
+    )
     with pytest.raises(CredentialStoreUnavailable):
         authenticate(username="ann", password=PASSWORD)
     assert memory_store.has_user(username_for(ann.pk))

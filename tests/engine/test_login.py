@@ -62,7 +62,11 @@ def test_unknown_email_and_wrong_password_raise_the_same(
 
 @pytest.mark.parametrize("failing_step", ["create", "set_password"])
 @pytest.mark.parametrize(
-    "error", [CredentialStoreUnavailable("x", "down"), CredentialStoreThrottled("x", "busy")]
+    "error",
+    [
+        CredentialStoreUnavailable("x", "down", maybe_applied=False),
+        CredentialStoreThrottled("x", "busy", maybe_applied=False),
+    ],
 )
 def test_store_outage_during_migration_changes_no_row(
     engine: MigrationEngine,
@@ -72,7 +76,10 @@ def test_store_outage_during_migration_changes_no_row(
     failing_step: str,
     error: CredentialStoreUnavailable,
 ) -> None:
-    """An outage at any store step is an outage, not a wrong password, and changes no row."""
+    """An outage at any store step is an outage, not a wrong password, and changes no row.
+
+    The calls here surely never reached the store; one that may have is fenced first
+    (``test_late_writes.py``)."""
     cid = add_legacy("ann@example.com", "old password")
     before = db.records.get(cid)
     store.fail_next(failing_step, error)

@@ -9,14 +9,17 @@ from pathlib import Path
 
 import boto3
 import pytest
+from alembic import command
+from alembic.config import Config
 from click.testing import CliRunner
 from moto.core.authorization import enable_iam_authentication
 from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+from sqlalchemy import text
 
 from hashless.cli.main import main
-from hashless.ops.findings import Finding, Status
+from hashless.ops.findings import Finding, Status, render_findings
 from hashless.ops.iam import SERVICE_ACTIONS
-from hashless.storage import Database
+from hashless.storage import Database, create_database_engine
 from tests.ops.conftest import REGION, Pool
 
 Doctor = Callable[..., dict[str, Finding]]
@@ -334,16 +337,68 @@ def test_no_aws_credentials(
 
 
 def test_database_problems(tmp_path: Path, doctor: Doctor) -> None:
-    """Unset, unreachable and un-migrated databases are each ✗ with their fix."""
+    """Unset and unreachable databases are each ✗ with their fix."""
     unset = doctor()["database"]
     assert unset.status is Status.FAIL and "HASHLESS_DATABASE_URL is not set" in unset.summary
     unreachable = doctor("postgresql+psycopg://nobody:s3cret@127.0.0.1:1/none")["database"]
     assert unreachable.status is Status.FAIL and "cannot reach the database" in unreachable.summary
     assert "s3cret" not in unreachable.summary + (unreachable.fix or "")
+
+
+def test_a_schema_serve_brings_up_is_a_note_not_a_failure(tmp_path: Path, doctor: Doctor) -> None:
+    """An empty database (right after provision) or an older hashless revision: serve and
+    migrate bring them up themselves, so doctor notes it and does not fail."""
     empty = doctor(f"sqlite:///{tmp_path}/empty.db")["database"]
-    assert empty.status is Status.FAIL and empty.fix == (
-        "run `hashless migrate` (hashless serve also does it at start-up)"
-    )
+    assert empty.status is Status.NOTE and "empty" in empty.summary
+    assert "hashless serve" in (empty.fix or "") and "hashless migrate" in (empty.fix or "")
+
+    old = create_database_engine(f"sqlite:///{tmp_path}/old.db")
+    config = Config()
+    config.set_main_option("script_location", "hashless.storage:migrations")
+    config.attributes["engine"] = old
+    command.upgrade(config, "0001")
+    old.dispose()
+    behind = doctor(f"sqlite:///{tmp_path}/old.db")["database"]
+    assert behind.status is Status.NOTE and "schema at 0001" in behind.summary
+    assert "pending" in behind.summary
+    assert "✗" not in render_findings([empty, behind])
+
+
+def test_a_newer_schema_or_another_apps_database_fails(tmp_path: Path, doctor: Doctor) -> None:
+    """A revision this code does not know, or tables without a hashless version (the
+    store's own database): ✗ with the fix."""
+    newer = create_database_engine(f"sqlite:///{tmp_path}/newer.db")
+    with newer.begin() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+        connection.execute(text("INSERT INTO alembic_version VALUES ('9999_from_the_future')"))
+    newer.dispose()
+    ahead = doctor(f"sqlite:///{tmp_path}/newer.db")["database"]
+    assert ahead.status is Status.FAIL and "'9999_from_the_future'" in ahead.summary
+    assert "newer hashless" in ahead.summary
+
+    medusa = create_database_engine(f"sqlite:///{tmp_path}/medusa.db")
+    with medusa.begin() as connection:
+        connection.execute(text("CREATE TABLE customer (id TEXT PRIMARY KEY, email TEXT)"))
+    medusa.dispose()
+    foreign = doctor(f"sqlite:///{tmp_path}/medusa.db")["database"]
+    assert foreign.status is Status.FAIL and "not hashless'" in foreign.summary
+    assert "(customer)" in foreign.summary and "database of its own" in (foreign.fix or "")
+
+
+def test_doctor_passes_right_after_provision(moto_endpoint: str, tmp_path: Path) -> None:
+    """`hashless provision`, then `hashless doctor` before the first serve: exit 0."""
+    keys = {
+        "COGNITO_ACCESS_KEY_ID": "testing",
+        "COGNITO_SECRET_ACCESS_KEY": "testing",
+        "COGNITO_ENDPOINT_URL": moto_endpoint,
+    }
+    made = CliRunner().invoke(main, ["provision", "--region", REGION], env=keys)
+    assert made.exit_code == 0, made.output
+    pool = dict(line.split("=", 1) for line in made.stdout.splitlines() if "=" in line)
+    env = keys | pool | {"HASHLESS_DATABASE_URL": f"sqlite:///{tmp_path}/new.db"}
+    result = CliRunner().invoke(main, ["doctor"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "i database reachable and empty" in result.stdout
 
 
 def _cli_env(moto_endpoint: str, pool_id: str, client_id: str, database_url: str) -> dict[str, str]:

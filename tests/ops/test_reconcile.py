@@ -16,7 +16,15 @@ from hashless.credentials.provision import provision_pool
 from hashless.identity import new_customer_id
 from hashless.legacy import default_registry
 from hashless.migration import CredentialState, MigrationEngine
-from hashless.ops.reconcile import EMAIL, MISSING, ORPHAN, STALE, needs_attention, reconcile
+from hashless.ops.reconcile import (
+    EMAIL,
+    MISSING,
+    ORPHAN,
+    STALE,
+    ReconcileReport,
+    needs_attention,
+    reconcile,
+)
 from hashless.storage import Database, LegacyCustomer
 from tests.support import PlainSha256
 
@@ -97,8 +105,8 @@ def world(request: pytest.FixtureRequest, cognito: CognitoIdentityProviderClient
     return World(sqlite_db, cognito, store, engine, ids, env)
 
 
-def _run(world: World, *, fix: bool, now: datetime = LATER) -> dict[str, tuple[str, bool, bool]]:
-    report = reconcile(
+def _report(world: World, *, fix: bool, now: datetime = LATER) -> ReconcileReport:
+    return reconcile(
         world.db,
         world.cognito,
         world.store,
@@ -106,6 +114,10 @@ def _run(world: World, *, fix: bool, now: datetime = LATER) -> dict[str, tuple[s
         fix=fix,
         now=now,
     )
+
+
+def _run(world: World, *, fix: bool, now: datetime = LATER) -> dict[str, tuple[str, bool, bool]]:
+    report = _report(world, fix=fix, now=now)
     assert report.customers == 4
     names = {v: k for k, v in world.ids.items()}
     return {names[d.username]: (d.kind, d.repairable, d.repaired) for d in report.discrepancies}
@@ -158,17 +170,21 @@ def test_young_cognito_users_are_never_deleted(world: World) -> None:
     assert world.store.create(world.ids["orphan"], "orphan@example.com") is False  # still there
 
 
-def test_cli_reports_and_exits_non_zero(world: World, moto_endpoint: str) -> None:
-    """`hashless reconcile --json` lists the findings; exit 1 while something needs attention."""
-    env = {
-        "COGNITO_USER_POOL_ID": world.store.user_pool_id,
-        "COGNITO_CLIENT_ID": world.store.client_id,
+def _cli_env(world: World, store: CognitoCredentialStore, moto_endpoint: str) -> dict[str, str]:
+    return {
+        "COGNITO_USER_POOL_ID": store.user_pool_id,
+        "COGNITO_CLIENT_ID": store.client_id,
         "COGNITO_ACCESS_KEY_ID": "testing",
         "COGNITO_SECRET_ACCESS_KEY": "testing",
         "COGNITO_ENDPOINT_URL": moto_endpoint,
         "HASHLESS_DATABASE_URL": str(world.db.engine.url),
         **world.env,
     }
+
+
+def test_cli_reports_and_exits_non_zero(world: World, moto_endpoint: str) -> None:
+    """`hashless reconcile --json` lists the findings; exit 1 while something needs attention."""
+    env = _cli_env(world, world.store, moto_endpoint)
     result = CliRunner().invoke(main, ["reconcile", "--json"], env=env)
     assert result.exit_code == 1, result.output
     kinds = sorted(d["kind"] for d in json.loads(result.stdout)["discrepancies"])
@@ -179,12 +195,82 @@ def test_cli_reports_and_exits_non_zero(world: World, moto_endpoint: str) -> Non
 
 def test_needs_attention_ignores_harmless_leftovers(world: World) -> None:
     """Only a stale user under a legacy customer left: nothing needs attention."""
-    report = reconcile(
-        world.db,
-        world.cognito,
-        world.store,
-        user_pool_id=world.store.user_pool_id,
-        fix=True,
-        now=LATER,
-    )
+    report = _report(world, fix=True)
     assert needs_attention(report) is False
+
+
+def test_users_hashless_did_not_make_are_never_touched(world: World) -> None:
+    """A pool shared with another app: its users (django-42, an email) are counted, never
+    reported or deleted; a leftover of a deleted customer with an imported id still is."""
+    for username in ("django-42", "someone-else"):
+        world.store.create(username, f"{username}@example.com")
+    (imported,) = world.db.customers.insert_legacy(
+        [
+            LegacyCustomer(
+                email="wp@example.com", legacy_format="test-sha256", legacy_hash="x", id="42"
+            )
+        ],
+        new_customer_id,
+    )
+    world.store.create(imported, "wp@example.com")
+    world.engine.delete(imported)  # its row is kept, deleted; the Cognito user lingers
+    world.store.create(imported, "wp@example.com")
+    report = _report(world, fix=True)
+    assert report.foreign_users == 2
+    assert report.stopped is None
+    assert {d.username for d in report.discrepancies} == {
+        world.ids[name] for name in ("orphan", "missing", "drift", "stale")
+    } | {"42"}
+    assert all(d.repaired for d in report.discrepancies if d.kind == ORPHAN)
+    for username in ("django-42", "someone-else"):
+        assert world.store.create(username, "x@example.com") is False  # still there
+    assert world.store.create("42", "wp@example.com") is True  # the leftover was deleted
+
+
+def _wrong_pool(world: World, cognito: CognitoIdentityProviderClient) -> CognitoCredentialStore:
+    """Five more migrated customers; then a second, empty pool, as if its id were given."""
+    for n in range(5):
+        customer_id, email = new_customer_id(), f"c{n}@example.com"
+        world.engine.register(
+            customer_id,
+            email,
+            "a fine password",
+            lambda i=customer_id, e=email: world.db.customers.insert_account(i, e),
+        )
+    other = provision_pool(cognito, pool_name="staging")
+    return CognitoCredentialStore(
+        cognito, user_pool_id=other.user_pool_id, client_id=other.client_id
+    )
+
+
+def test_fix_changes_nothing_when_most_customers_look_missing(
+    world: World, moto_endpoint: str
+) -> None:
+    """A wrong pool id: every migrated customer looks missing. --fix stops, says why, changes
+    nothing, exits 1; --mass-repair goes ahead."""
+    wrong = _wrong_pool(world, world.cognito)
+    env = _cli_env(world, wrong, moto_endpoint)
+    result = CliRunner().invoke(main, ["reconcile", "--fix"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "changed nothing: 8 of 8 customers marked as in Cognito" in result.stderr
+    assert "--mass-repair" in result.stderr and wrong.user_pool_id in result.stderr
+    states = {r.customer_id: r.state for r in map(world.db.records.get, world.ids.values()) if r}
+    assert states[world.ids["fine"]] is CredentialState.COGNITO
+    assert world.db.audit.search(event="reconcile")[0] == []
+
+    forced = CliRunner().invoke(main, ["reconcile", "--fix", "--mass-repair"], env=env)
+    assert forced.exit_code == 0, forced.output
+    fine = world.db.records.get(world.ids["fine"])
+    assert fine is not None and fine.state is CredentialState.NONE
+
+
+def test_fix_does_not_empty_a_pool_that_belongs_to_another_database(world: World) -> None:
+    """The pool of another environment (its cus_ users unknown here): nothing is deleted."""
+    for _ in range(3):
+        world.store.create(new_customer_id(), "elsewhere@example.com")
+    report = _report(world, fix=True)
+    assert report.stopped and "4 of 7 hashless users in the pool have no live customer" in (
+        report.stopped
+    )
+    assert not any(d.repaired for d in report.discrepancies)
+    assert needs_attention(report)

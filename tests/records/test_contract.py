@@ -189,3 +189,23 @@ def test_concurrent_first_logins_migrate_once(adapter: Adapter) -> None:
     assert all(not isinstance(r, Exception) for r in results), results
     assert store.count("create") == 1 and store.count("set_password") == 1
     assert store.password_of(cid) == "old password"
+
+
+def test_a_write_fence_is_kept_until_the_password_lands(adapter: Adapter) -> None:
+    """``fence_writes`` is seen by the next locker (another transaction), and
+    ``mark_in_store`` clears it with the hash."""
+    from datetime import UTC, datetime, timedelta
+
+    records = adapter.db.records
+    cid = adapter.add_legacy("ann@example.com", HASH)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    with records.locked(cid) as locked:
+        assert locked is not None and locked.record.write_fence is None
+        locked.fence_writes(until)
+        assert locked.record.write_fence == until
+    with records.locked(cid) as locked:
+        assert locked is not None and locked.record.write_fence == until
+        assert locked.record.state is CredentialState.LEGACY
+        locked.mark_in_store()
+    with records.locked(cid) as locked:
+        assert locked is not None and locked.record.write_fence is None

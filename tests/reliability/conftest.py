@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -11,6 +12,8 @@ import boto3.session
 import pytest
 from botocore.config import Config
 from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from hashless.credentials.client import make_cognito_client
 from hashless.credentials.provision import ProvisionedPool, provision_pool
@@ -61,6 +64,22 @@ def pool(moto_cognito: CognitoIdentityProviderClient) -> ProvisionedPool:
     Tests share it: each keeps to users of its own, told apart by their emails.
     """
     return provision_pool(moto_cognito, pool_name="reliability")
+
+
+@pytest.fixture(scope="module")
+def workers_database(postgres_database: str) -> Iterator[str]:
+    """A database of its own on the test PostgreSQL, for the served workers."""
+    url = make_url(postgres_database)
+    name = f"hashless_workers_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @contextmanager

@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy.exc import OperationalError
@@ -117,6 +118,10 @@ class _FaultyLocked:
     def mark_blocked(self) -> None:
         self._inner.mark_blocked()
         self._plan.after("db.mark_blocked", _lost_database_answer)
+
+    def fence_writes(self, until: datetime) -> None:
+        self._inner.fence_writes(until)
+        self._plan.after("db.fence_writes", _lost_database_answer)
 
     def set_email(self, email: str) -> None:
         self._inner.set_email(email)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -119,6 +120,8 @@ def service(
             FaultyStore(store, plan),
             VerifierRegistry([PlainSha256()]),
             observer=migration_auditor(faulty),
+            # A lost answer is injected after the call returned: nothing is in flight.
+            write_window=timedelta(0),
         ),
         db=faulty,
         reset_delivery=NoDelivery(),

@@ -83,7 +83,8 @@ class Fault:
     """How the proxy answers an operation instead of Cognito, as real Cognito can.
 
     ``delay`` first (then forward, or answer the error if ``code`` is set), or
-    ``hang``: read the request and never answer, until the fault is cleared.
+    ``hang``: read the request and never answer, until the fault is cleared. A delay
+    beyond the client's read timeout forwards the request after the client gave up.
     """
 
     code: str = ""
@@ -109,6 +110,7 @@ class CountingProxy:
         self._upstream = urlsplit(upstream)
         self._lock = threading.Lock()
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._forwarded: Counter[str] = Counter()
         self._faults: dict[str, Fault] = {}
         self._released = threading.Event()
         proxy = self
@@ -133,6 +135,7 @@ class CountingProxy:
                     status, headers, answer = proxy._forward(
                         self.command, self.path, dict(self.headers), body
                     )
+                    proxy._landed(operation)
                 self.send_response(status)
                 for name, value in headers:
                     if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
@@ -176,6 +179,16 @@ class CountingProxy:
             return response.status, response.getheaders(), response.read()
         finally:
             connection.close()
+
+    def _landed(self, operation: str) -> None:
+        with self._lock:
+            self._forwarded[operation] += 1
+
+    def forwarded(self, operation: str) -> int:
+        """Calls of ``operation`` that reached Cognito, also after their sender gave up:
+        a ``Fault(delay=...)`` forwards late, as Cognito applies a request it holds."""
+        with self._lock:
+            return self._forwarded[operation]
 
     def count(self, operation: str, username: str) -> int:
         with self._lock:

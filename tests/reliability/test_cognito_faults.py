@@ -15,7 +15,6 @@ the same request succeeds.
 
 from __future__ import annotations
 
-import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,8 +29,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import inspect, select
 
-from hashless.credentials.client import make_cognito_client
-from hashless.credentials.cognito import CognitoCredentialStore
+from hashless.credentials.cognito import COGNITO_LOCKOUT_FAILURES, CognitoCredentialStore
 from hashless.credentials.provision import ProvisionedPool
 from hashless.demo.run import DEMO_CUSTOMERS, DEMO_PASSWORD
 from hashless.emails import email_key
@@ -54,8 +52,18 @@ IMPATIENT = 0.3
 UNAUTHORIZED = {"type": "unauthorized", "message": "Wrong email or password"}
 
 
-def serve(endpoint: str, pool: ProvisionedPool, folder: Path, read_timeout: float) -> TestClient:
-    """The app as a worker builds it from its environment, Cognito at ``endpoint``."""
+def serve(
+    endpoint: str,
+    pool: ProvisionedPool,
+    folder: Path,
+    read_timeout: float,
+    write_window: float = 0.0,
+) -> TestClient:
+    """The app as a worker builds it from its environment, Cognito at ``endpoint``.
+
+    Only the timeouts differ from production (the tests would otherwise wait 5 s), and
+    the write window: 0 unless a test is about it, so a request can be repeated at once.
+    """
     database = folder / "hashless.db"
     Database.connect(f"sqlite:///{database}").engine.dispose()
     env = {
@@ -67,6 +75,9 @@ def serve(endpoint: str, pool: ProvisionedPool, folder: Path, read_timeout: floa
         "HASHLESS_DATABASE_URL": f"sqlite:///{database}",
         "HASHLESS_COOKIE_SECURE": "false",
         "HASHLESS_COGNITO_RATE_FILE": str(folder / "quota.bin"),
+        "HASHLESS_COGNITO_CONNECT_TIMEOUT_MS": "1000",
+        "HASHLESS_COGNITO_READ_TIMEOUT_MS": str(round(read_timeout * 1000)),
+        "HASHLESS_COGNITO_WRITE_WINDOW_SECONDS": str(write_window),
     }
     with pytest.MonkeyPatch.context() as patch, logging_restored():
         for name in os.environ:
@@ -75,12 +86,6 @@ def serve(endpoint: str, pool: ProvisionedPool, folder: Path, read_timeout: floa
         for name, value in env.items():
             patch.setenv(name, value)
         patch.chdir(folder)  # no .env of the checkout
-        # Only the timeouts differ from production: the tests would otherwise wait 5 s.
-        patch.setattr(
-            wiring,
-            "make_cognito_client",
-            functools.partial(make_cognito_client, connect_timeout=1.0, read_timeout=read_timeout),
-        )
         context = wiring.context_from_environment()
     # Failed logins answer at once: nothing here is timed.
     context.guard.floor = FailureFloor(0.0, ceiling=0.0)
@@ -287,21 +292,34 @@ def test_an_outage_is_a_503_that_changes_nothing(
     response = request()
     assert (response.status_code, response.headers.get("retry-after")) == (503, retry_after)
     assert response.json()["type"] == "unavailable"
-    assert rows(client, email) == before
-    assert proxy.total(flow.operation) - attempts_before == _attempts(flow, outage)
+    after = rows(client, email)
+    # A password write that may still land fences the customer's next writes: the
+    # fence (and the row's update time) is all that changes.
+    fence = after.get("customer", {}).get("credential_fence_until")
+    assert (fence is not None) == _in_doubt(flow, outage)
+    if fence is not None:
+        for row in (before["customer"], after["customer"]):
+            del row["credential_fence_until"], row["updated_at"]
+    assert after == before
+    sent = proxy.total(flow.operation) - attempts_before
+    assert sent == (1 if _judged(flow, outage) else ATTEMPTS)
     proxy.clear()
     assert request().status_code == 200
 
 
-def _attempts(flow: Flow, outage: str) -> int:
-    """A password check is sent again only if Cognito surely did not judge it (throttled);
-    after a server error or a read timeout it may have, and one typo must count once."""
-    if flow.operation == "AdminInitiateAuth" and outage in (
+def _judged(flow: Flow, outage: str) -> bool:
+    """A password check or write is sent once: after a server error or a read timeout
+    Cognito may have judged or applied it (one typo must count once, a write must not
+    stay in flight unseen), and a throttled one answers 503 at once rather than queue
+    behind a spent quota. Other calls keep botocore's retries."""
+    return flow.operation in ("AdminInitiateAuth", "AdminSetUserPassword")
+
+
+def _in_doubt(flow: Flow, outage: str) -> bool:
+    return flow.operation == "AdminSetUserPassword" and outage in (
         "InternalErrorException",
         "read timeout",
-    ):
-        return 1
-    return ATTEMPTS
+    )
 
 
 @pytest.mark.parametrize("flow", FLOWS, ids=_id)
@@ -341,6 +359,56 @@ def test_an_account_state_is_the_generic_401_after_one_attempt(
     response = client.post("/store/auth", json={"email": customer.email, "password": PASSWORD})
     assert (response.status_code, response.json()) == (401, UNAUTHORIZED)
     assert proxy.count("AdminInitiateAuth", customer.id) == 1
+    assert rows(client, customer.email) == before
+
+
+def test_an_account_state_leads_to_the_reset_hint_before_cognito_locks(
+    services: dict[str, TestClient],
+    proxy: CountingProxy,
+    cognito: CognitoCredentialStore,
+) -> None:
+    """Account states count as failures: the right password in a state Cognito refuses
+    meets hashless' own limit after four tries, whose answer says to reset the password,
+    alike for an unknown email; no more than four tries reach Cognito, one short of its
+    lock-out."""
+    client = services["patient"]
+    customer = migrated(client, cognito)
+    proxy.inject("AdminInitiateAuth", ACCOUNT_STATES["PasswordResetRequired"])
+    answers = {}
+    for email, password in ((customer.email, PASSWORD), ("nobody@example.com", "a guess")):
+        body = {"email": f"{uuid.uuid4().hex[:6]}{email}" if email.startswith("nobody") else email}
+        body["password"] = password
+        statuses = [client.post("/store/auth", json=body).status_code for _ in range(5)]
+        assert statuses == [401] * (COGNITO_LOCKOUT_FAILURES - 1) + [429]
+        answers[email] = client.post("/store/auth", json=body)
+    known, unknown = answers.values()
+    assert known.status_code == unknown.status_code == 429
+    assert "reset your password" in known.json()["message"]
+    assert known.json()["type"] == unknown.json()["type"]
+    assert proxy.count("AdminInitiateAuth", customer.id) == COGNITO_LOCKOUT_FAILURES - 1
+
+
+def test_an_email_another_cognito_user_holds_is_refused_for_good(
+    services: dict[str, TestClient], proxy: CountingProxy, cognito: CognitoCredentialStore
+) -> None:
+    """``AliasExistsException`` on an email change is no outage: 409 at once, one call,
+    no row changed, and the same answer when repeated (never a 503 that never passes)."""
+    client = services["patient"]
+    customer = migrated(client, cognito)
+    token, _ = _context(client).db.sessions.create(customer.id, "cookie", user_agent=None, ip=None)
+    before = rows(client, customer.email)
+    proxy.inject(
+        "AdminUpdateUserAttributes",
+        Fault("AliasExistsException", "An account with the email already exists."),
+    )
+    change = {"email": f"{uuid.uuid4().hex[:10]}@example.com"}
+    headers = {"cookie": f"hashless_sid={token}"}
+    for attempt in (1, 2):
+        response = client.post("/store/customers/me", json=change, headers=headers)
+        assert response.status_code == 409, response.text
+        assert response.json()["type"] == "not_allowed"
+        assert "AliasExists" not in response.text
+        assert proxy.count("AdminUpdateUserAttributes", customer.id) == attempt
     assert rows(client, customer.email) == before
 
 

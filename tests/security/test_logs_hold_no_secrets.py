@@ -9,12 +9,14 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from hashless.config import Settings
 from hashless.credentials import CognitoCredentialStore, make_cognito_client, provision_pool
 from hashless.credentials.cognito import secret_hash
 from hashless.demo.emulator import EMULATOR_CREDENTIALS, running_emulator
-from hashless.demo.run import DEMO_CUSTOMERS, DEMO_PASSWORD
+from hashless.demo.run import DEMO_CUSTOMERS, DEMO_PASSWORD, demo_context
 from hashless.identity import new_customer_id
 from hashless.legacy import default_registry
+from hashless.logs import configure_logging
 from hashless.migration import MigrationEngine
 from hashless.service import ServiceContext, create_app
 from hashless.service.guard import migration_auditor
@@ -122,4 +124,30 @@ def test_full_flows_leave_no_secret_in_the_logs(sqlite_db: Database, captured: _
     assert "botocore" in text, "botocore logged nothing: the capture did not work"
     leaked = sorted(s for s in secrets if s and s in text)
     assert leaked == []
+    assert not re.search(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ", text), "a Cognito JWT reached the logs"
+
+
+@pytest.mark.usefixtures("restore_root_logger")
+def test_log_level_debug_shows_debug_lines_and_no_secret(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HASHLESS_LOG_LEVEL=debug, as `hashless serve` sets it up: DEBUG lines appear, and a
+    migration, a bearer login and a failed login against the emulator log no secret."""
+    monkeypatch.setenv("HASHLESS_LOG_LEVEL", "DEBUG")
+    settings = Settings()
+    assert settings.log_level == "debug"
+    configure_logging("text", settings.log_level)
+    customer = DEMO_CUSTOMERS[0]
+    with demo_context(settings) as (context, info), TestClient(create_app(context)) as http:
+        http.post("/store/auth", json={"email": customer.email, "password": DEMO_PASSWORD})
+        session = http.cookies.get("hashless_sid")
+        token = http.post(
+            "/store/auth/token", json={"email": customer.email, "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        http.post("/store/auth", json={"email": customer.email, "password": "wrong-guess-2"})
+    text = capsys.readouterr().err
+    assert " DEBUG " in text and "migrated customer_id=" in text
+    secrets = {DEMO_PASSWORD, "wrong-guess-2", session, token, info.admin_token}
+    secrets.update(c.legacy_hash for c in DEMO_CUSTOMERS)
+    assert sorted(s for s in secrets if s and s in text) == []
     assert not re.search(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ", text), "a Cognito JWT reached the logs"

@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from hashless.credentials.memory import InMemoryCredentialStore
 from hashless.credentials.shaping import QuotaCategory, QuotaShapedStore, SharedTokenBuckets
+from hashless.errors import CredentialStoreThrottled
 from hashless.legacy import VerifierRegistry
 from hashless.migration import MigrationEngine
 from hashless.service import ServiceContext, create_app
@@ -40,10 +41,20 @@ def shaped(inner: InMemoryCredentialStore, tmp_path: Path) -> QuotaShapedStore:
 
 
 @pytest.fixture
-def context(db: Database, shaped: QuotaShapedStore, delivery: CapturedDelivery) -> ServiceContext:
+def legacy_format() -> PlainSha256:
+    return PlainSha256()
+
+
+@pytest.fixture
+def context(
+    db: Database,
+    shaped: QuotaShapedStore,
+    delivery: CapturedDelivery,
+    legacy_format: PlainSha256,
+) -> ServiceContext:
     return ServiceContext(
         engine=MigrationEngine(
-            db.records, shaped, VerifierRegistry([PlainSha256()]), observer=migration_auditor(db)
+            db.records, shaped, VerifierRegistry([legacy_format]), observer=migration_auditor(db)
         ),
         db=db,
         reset_delivery=delivery,
@@ -120,3 +131,29 @@ def test_a_paid_login_takes_no_second_token(
     assert client.post("/store/auth/token", json=ANN).status_code == 200
     assert client.post("/store/auth/token", json=ANN).status_code == 503
     assert inner.count("check") == 1
+
+
+def test_a_first_login_gives_its_token_back_before_the_hash_is_checked(
+    client: TestClient,
+    shaped: QuotaShapedStore,
+    legacy_format: PlainSha256,
+    add_legacy: Callable[[str, str], str],
+) -> None:
+    """A legacy customer's row shows no check is due: the one token is back while the
+    hash is still being verified, so simultaneous logins never wait on it."""
+    add_legacy("leg@example.com", "legacy password")
+    back: list[bool] = []
+
+    def while_verifying() -> None:
+        ticket = None
+        try:
+            ticket = shaped.pay_ahead(QuotaCategory.AUTHENTICATION, "check")
+            back.append(True)
+        except CredentialStoreThrottled:
+            back.append(False)
+        shaped.give_back(ticket)
+
+    legacy_format.on_verify = while_verifying
+    login = {"email": "leg@example.com", "password": "legacy password"}
+    assert client.post("/store/auth", json=login).status_code == 200
+    assert back == [True]

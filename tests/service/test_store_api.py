@@ -343,7 +343,10 @@ def test_reset_token_is_bound_to_its_email(client: TestClient, delivery: Capture
 def test_reset_failed_by_outage_can_be_retried_with_the_same_token(
     client: TestClient, delivery: CapturedDelivery, store: InMemoryCredentialStore
 ) -> None:
-    """A 503 during reset gives the token back: the customer retries without a new email."""
+    """A 503 during reset gives the token back: the customer retries without a new email.
+
+    The outage here never reached the store; one that may have is retried once its write
+    window has passed (``tests/reliability/test_late_writes.py``)."""
     _register(client)
     client.post("/store/customers/password-token", json={"email": "ann@example.com"})
     body = {
@@ -351,7 +354,9 @@ def test_reset_failed_by_outage_can_be_retried_with_the_same_token(
         "token": delivery.events[0].token,
         "password": "reset password 1",
     }
-    store.fail_next("set_password", CredentialStoreUnavailable("set_password", "down"))
+    store.fail_next(
+        "set_password", CredentialStoreUnavailable("set_password", "down", maybe_applied=False)
+    )
     assert client.post("/store/customers/password-reset", json=body).status_code == 503
     assert client.post("/store/customers/password-reset", json=body).status_code == 200
 
@@ -397,6 +402,46 @@ def test_metadata_merges_like_medusa(client: TestClient) -> None:
     client.post("/store/customers/me", json={"metadata": {"b": "", "c": 3}})
     response = client.post("/store/customers/me", json={"metadata": None})
     assert response.json()["customer"]["metadata"] == {"a": 1, "c": 3}
+
+
+def test_metadata_is_capped_as_a_whole_with_a_clear_400(client: TestClient) -> None:
+    """Small merges cannot add up to a huge customer: the merged metadata is capped in size
+    and key count (400 invalid_data, in words), and a refused update changes nothing."""
+    _register(client)
+    chunk = "x" * 6000
+    for n in range(2):
+        ok = client.post("/store/customers/me", json={"metadata": {f"k{n}": chunk}})
+        assert ok.status_code == 200
+    too_big = client.post(
+        "/store/customers/me", json={"metadata": {"k2": chunk}, "first_name": "Changed"}
+    )
+    assert too_big.status_code == 400, too_big.text
+    body = too_big.json()
+    assert body["type"] == "invalid_data"
+    assert "at most 16,384 bytes" in body["message"] and 'value ""' in body["message"]
+    customer = client.get("/store/customers/me").json()["customer"]
+    assert set(customer["metadata"]) == {"k0", "k1"} and customer["first_name"] == "Ann"
+
+    assert client.post("/store/customers/me", json={"metadata": {"k0": "", "k1": ""}}).is_success
+    many = {f"key{n}": n for n in range(51)}
+    too_many = client.post("/store/customers/me", json={"metadata": many})
+    assert too_many.status_code == 400
+    assert too_many.json()["message"].startswith("metadata would have 51 keys")
+    many.pop("key50")
+    assert client.post("/store/customers/me", json={"metadata": many}).is_success
+
+
+def test_admin_metadata_updates_are_capped_too(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """The admin API merges with the same rules, so it cannot grow a customer without end."""
+    customer_id = _register(client)["id"]
+    response = client.post(
+        f"/admin/customers/{customer_id}",
+        json={"metadata": {"blob": "y" * 20000}},
+        headers=admin_headers,
+    )
+    assert response.status_code == 400 and response.json()["type"] == "invalid_data"
 
 
 def test_billing_address_gets_a_stable_id(client: TestClient) -> None:

@@ -18,6 +18,6 @@ def migrate() -> None:
     from hashless.service.wiring import open_database
 
     settings, _ = load_settings()
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     open_database(settings)
     click.echo("hashless: database schema is current")

@@ -58,7 +58,7 @@ def harden(
         raise ConfigurationError("--floor must look like m=19456,t=2 or m=65536,t=3,p=1")
     cost = WrapCost(int(match.group(1)), int(match.group(2)), int(match.group(3) or 1))
     settings, _ = load_settings()
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     host = host_for(settings)
     host.allow("harden")
     db = open_database(settings, host=host)

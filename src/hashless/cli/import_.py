@@ -62,7 +62,7 @@ def import_(
     from hashless.service.wiring import host_for, open_database
 
     settings, _ = load_settings()
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     host = host_for(settings)
     host.allow("import")
     registry = default_registry()

@@ -16,6 +16,12 @@ __all__ = ["reconcile"]
 
 @click.command()
 @click.option("--fix", is_flag=True, help="Repair what can be repaired safely.")
+@click.option(
+    "--mass-repair",
+    is_flag=True,
+    help="Repair even when a large share of customers or users looks missing (which is "
+    "otherwise taken for a wrong pool or database, and refused).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of lines.")
 @click.option(
     "--grace-minutes",
@@ -25,10 +31,12 @@ __all__ = ["reconcile"]
     help="Cognito users younger than this are never deleted (registrations in flight).",
 )
 @friendly_errors
-def reconcile(fix: bool, as_json: bool, grace_minutes: int) -> None:
+def reconcile(fix: bool, mass_repair: bool, as_json: bool, grace_minutes: int) -> None:
     """Find Cognito users without a customer and customers without their Cognito user.
 
-    Exits 1 if anything that needs attention is left unrepaired.
+    Only users hashless made are looked at (``cus_`` ids, or ids of its customers):
+    another application's users in a shared pool are counted and left alone. Exits 1
+    if anything that needs attention is left unrepaired.
     """
     from hashless.config import load_settings
     from hashless.errors import ConfigurationError
@@ -36,7 +44,7 @@ def reconcile(fix: bool, as_json: bool, grace_minutes: int) -> None:
     from hashless.service.wiring import cognito_client, cognito_store, host_for, open_database
 
     settings, cognito = load_settings()
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     host = host_for(settings)
     host.allow("reconcile")
     if not cognito.configured or not cognito.user_pool_id or not cognito.client_id:
@@ -53,6 +61,7 @@ def reconcile(fix: bool, as_json: bool, grace_minutes: int) -> None:
             store,
             user_pool_id=cognito.user_pool_id,
             fix=fix,
+            mass_repair=mass_repair,
             grace=timedelta(minutes=grace_minutes),
         )
     finally:
@@ -61,6 +70,11 @@ def reconcile(fix: bool, as_json: bool, grace_minutes: int) -> None:
         click.echo(json.dumps(report.to_json(), indent=2, default=str))
     else:
         click.echo(f"{report.cognito_users:,} Cognito users, {report.customers:,} live customers")
+        if report.foreign_users:
+            click.echo(
+                f"  {report.foreign_users:,} of the users are not hashless' (neither a cus_ id "
+                "nor a customer's id: another application's): left alone"
+            )
         for d in report.discrepancies:
             state = (
                 "repaired"
@@ -71,4 +85,6 @@ def reconcile(fix: bool, as_json: bool, grace_minutes: int) -> None:
             click.echo(f"{mark} {d.username}  {d.kind}: {d.detail} [{state}]")
         if not report.discrepancies:
             click.echo("✓ pool and database agree")
+    if report.stopped:
+        click.echo(f"hashless reconcile --fix {report.stopped}", err=True)
     sys.exit(1 if ops.needs_attention(report) else 0)

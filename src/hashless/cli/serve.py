@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
@@ -27,14 +28,22 @@ log = logging.getLogger("hashless.cli")
     type=click.IntRange(min=1),
     help="Worker processes; they share state only through the database.",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="How much to log (default: HASHLESS_LOG_LEVEL, else info). No level logs secrets.",
+)
 @friendly_errors
-def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
+def serve(host: str, port: int, no_migrate: bool, workers: int, log_level: str | None) -> None:
     """Serve the Medusa v1 store API; a throw-away demo when no pool is configured."""
     import uvicorn
 
     from hashless.service import create_app
     from hashless.service.request_id import current_request_id
 
+    if log_level:
+        # Through the environment, so that worker processes, which read it, follow.
+        os.environ["HASHLESS_LOG_LEVEL"] = log_level.lower()
     settings, cognito = load_settings()
     if not cognito.configured:
         if settings.platform != "standalone":
@@ -52,7 +61,7 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
             )
         from hashless.demo.run import demo_context
 
-        configure_logging("text", request_id=current_request_id.get)
+        configure_logging("text", settings.log_level, request_id=current_request_id.get)
         with demo_context(settings) as (context, info):
             click.echo(info.banner(port))
             uvicorn.run(create_app(context), host=host, port=port, log_config=None)
@@ -60,7 +69,7 @@ def serve(host: str, port: int, no_migrate: bool, workers: int) -> None:
 
     from hashless.service.wiring import APP_FACTORY, context_from_environment, open_database
 
-    configure_logging(settings.log_format, request_id=current_request_id.get)
+    configure_logging(settings.log_format, settings.log_level, request_id=current_request_id.get)
     if settings.platform == "medusa-v2":
         # Only hashless' own state schema is migrated, once, before any worker starts.
         from hashless.platforms.medusa_v2.app import medusa_v2_engine, migrate_state

@@ -30,7 +30,7 @@ def status(as_json: bool, days: int) -> None:
     from hashless.service.wiring import open_database
 
     settings, _ = load_settings()
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     db = open_database(settings, apply_migrations=False)
     try:
         report = collect_status(db, default_registry(), days=days)

@@ -9,8 +9,11 @@ here. The rules, in order:
 2. Throttling codes become ``CredentialStoreThrottled``.
 3. Codes that only a wrong pool, client, IAM policy or credential produce become
    ``CredentialStoreMisconfigured`` with the fix.
-4. Everything else, known or not, becomes ``CredentialStoreUnavailable``: an unknown
-   failure must never read as a wrong password.
+4. Any other client error (HTTP 4xx) becomes ``CredentialStoreRefused``: the service
+   answered, and sending the same request again gets the same answer, so it must not
+   read as an outage that passes (an email another user holds, a user that is gone).
+5. Everything else (5xx, no status, network) becomes ``CredentialStoreUnavailable``:
+   an unknown failure must never read as a wrong password.
 
 Messages are built from the error code and Cognito's message, which never echoes a
 password; any text that contains one of the caller's secrets anyway is dropped, and
@@ -40,6 +43,7 @@ from botocore.exceptions import (
 
 from hashless.errors import (
     CredentialStoreMisconfigured,
+    CredentialStoreRefused,
     CredentialStoreThrottled,
     CredentialStoreUnavailable,
     HashlessError,
@@ -81,6 +85,9 @@ _THROTTLING_CODES = frozenset(
     }
 )
 
+# Client errors (4xx) that another try can cure: the request timed out on the way.
+_TRANSIENT_CLIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException"})
+
 _CREDENTIAL_FIX = (
     "give the process valid AWS credentials (an IAM role, AWS_PROFILE, or "
     "AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY) for the account that owns the pool"
@@ -114,6 +121,7 @@ _MISCONFIGURED: dict[str, str] = {
     "MFAMethodNotFoundException": "turn MFA off on the pool (MfaConfiguration=OFF)",
     "UserLambdaValidationException": "remove the pool's Lambda triggers; hashless needs none",
     "InvalidLambdaResponseException": "remove the pool's Lambda triggers; hashless needs none",
+    "UnexpectedLambdaException": "remove the pool's Lambda triggers; hashless needs none",
     "InvalidSmsRoleAccessPolicyException": _POOL_FIX,
     "InvalidSmsRoleTrustRelationshipException": _POOL_FIX,
     "InvalidEmailRoleAccessPolicyException": _POOL_FIX,
@@ -264,6 +272,8 @@ def _translate_client_error(
     if template is not None:
         fix = template.format(action=action, arn=_arn(target))
         return CredentialStoreMisconfigured(operation, detail, fix)
+    if 400 <= _status(exc) < 500 and code not in _TRANSIENT_CLIENT_CODES:
+        return CredentialStoreRefused(operation, detail)
     return CredentialStoreUnavailable(operation, detail)
 
 

@@ -41,18 +41,20 @@ from hashless.passwords import storable_reason
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from mypy_boto3_cognito_idp.type_defs import (
-        AdminInitiateAuthResponseTypeDef,
-        AttributeTypeTypeDef,
-    )
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
-__all__ = ["CognitoCredentialStore", "secret_hash"]
+__all__ = ["COGNITO_LOCKOUT_FAILURES", "CognitoCredentialStore", "secret_hash"]
 
 T = TypeVar("T")
 
+COGNITO_LOCKOUT_FAILURES = 5
+"""Failed sign-ins after which Cognito locks a user (1 s, doubling to about 15 min)."""
+
 # Answers that mean "this password does not open this account now". Lockout arrives as
 # NotAuthorizedException ("Password attempts exceeded"); the account states must look
-# exactly like a wrong password.
+# exactly like a wrong password: none of them proves the password right (a user in
+# RESET_REQUIRED may have no password at all), so any other answer would tell a guesser
+# that the account exists.
 _NOT_AUTHENTICATED = frozenset(
     {
         "NotAuthorizedException",
@@ -67,12 +69,14 @@ _NOT_AUTHENTICATED = frozenset(
 # lands here). Any other challenge comes from pool settings hashless does not use.
 _ACCOUNT_STATE_CHALLENGES = frozenset({"NEW_PASSWORD_REQUIRED"})
 
-# Refused before any password was judged: safe to send again.
+# Refused before any password was judged or written: such a failure was surely not
+# applied. It is not sent again either: a throttled call answers 503 at once, since a
+# resend only queues the customer behind a quota that is already spent.
 _UNJUDGED_CODES = frozenset(
     {"TooManyRequestsException", "LimitExceededException", "ThrottlingException"}
 )
 _RETRY_PAUSE = 0.05
-"""Seconds before the first resend of a password check; doubled, then tripled."""
+"""Seconds before the first resend of a password request; doubled, then tripled."""
 
 _POLICY_REJECTED = frozenset(
     {"InvalidPasswordException", "PasswordHistoryPolicyViolationException"}
@@ -116,12 +120,15 @@ class CognitoCredentialStore:
         auth_attempts: int = 3,
     ) -> None:
         self._client = client
-        # botocore's retries would resend a password check after a read timeout, when
-        # Cognito may already have judged it: one typo would count several times toward
-        # its lockout. Given a client that makes one attempt, ``check`` retries only
-        # where Cognito surely did not judge the password (see ``_judge``).
+        # botocore's retries would resend a password check or write after a read
+        # timeout, when Cognito may already have judged or applied it: one typo would
+        # count several times toward its lockout, and a password write would stay in
+        # flight longer than anyone knows. Given a client that makes one attempt,
+        # ``check`` and ``set_password`` resend only what surely never reached a
+        # password (see ``_send``), and know which failures may still be applied.
         self._auth_client = auth_client or client
         self._auth_attempts = auth_attempts if auth_client is not None else 1
+        self._single_send = auth_client is not None
         self._user_pool_id = user_pool_id
         self._client_id = client_id
         # An empty setting means "no secret", not a secret of length zero.
@@ -160,7 +167,14 @@ class CognitoCredentialStore:
         response = self._call(
             "check",
             "AdminInitiateAuth",
-            lambda: self._judge(parameters),
+            lambda: self._send(
+                lambda: self._auth_client.admin_initiate_auth(
+                    UserPoolId=self._user_pool_id,
+                    ClientId=self._client_id,
+                    AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                    AuthParameters=parameters,
+                )
+            ),
             secrets=(password, hashed),
             expected=lambda exc: (
                 error_code(exc) in _NOT_AUTHENTICATED or is_password_parameter_error(exc)
@@ -183,25 +197,18 @@ class CognitoCredentialStore:
             )
         raise CredentialStoreUnavailable("check", "Cognito answered without a result")
 
-    def _judge(self, parameters: dict[str, str]) -> AdminInitiateAuthResponseTypeDef:
-        """``AdminInitiateAuth``, sent again only if Cognito surely did not judge it.
+    def _send(self, request: Callable[[], T]) -> T:
+        """One password request, sent again only if it never left this host.
 
-        A connection that never opened, or a throttled request, reached no password
-        check; a read timeout may have, so it is never retried.
+        A connection that never opened reached no password, and another connection
+        may open; a read timeout may have reached it, so it is never resent, and a
+        throttled request is answered at once (see ``_UNJUDGED_CODES``).
         """
         for attempt in range(1, self._auth_attempts + 1):
             try:
-                return self._auth_client.admin_initiate_auth(
-                    UserPoolId=self._user_pool_id,
-                    ClientId=self._client_id,
-                    AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                    AuthParameters=parameters,
-                )
+                return request()
             except (EndpointConnectionError, ConnectTimeoutError):
                 if attempt == self._auth_attempts:
-                    raise
-            except ClientError as exc:
-                if attempt == self._auth_attempts or error_code(exc) not in _UNJUDGED_CODES:
                     raise
             time.sleep(_RETRY_PAUSE * attempt)
         raise AssertionError("unreachable")  # the loop returns or raises
@@ -243,11 +250,13 @@ class CognitoCredentialStore:
         response = self._call(
             "set_password",
             "AdminSetUserPassword",
-            lambda: self._client.admin_set_user_password(
-                UserPoolId=self._user_pool_id,
-                Username=username,
-                Password=password,
-                Permanent=True,
+            lambda: self._send(
+                lambda: self._auth_client.admin_set_user_password(
+                    UserPoolId=self._user_pool_id,
+                    Username=username,
+                    Password=password,
+                    Permanent=True,
+                )
             ),
             secrets=(password,),
             expected=lambda exc: (
@@ -304,6 +313,7 @@ class CognitoCredentialStore:
         except ClientError as exc:
             if expected(exc) and not names_setup_mistake(exc):
                 return exc
+            unsent = error_code(exc) in _UNJUDGED_CODES
             failure = translate(
                 exc,
                 operation=operation,
@@ -313,6 +323,16 @@ class CognitoCredentialStore:
             )
         except BotoCoreError as exc:
             failure = translate(exc, operation=operation, action=action, target=self._target)
+            unsent = isinstance(exc, EndpointConnectionError | ConnectTimeoutError)
+        except Exception as exc:
+            # Not botocore's own (urllib3, sockets, a body that does not parse): the
+            # store did not answer usably, which is an outage, and its text is unknown.
+            failure = CredentialStoreUnavailable(operation, type(exc).__name__)
+            unsent = False
+        if isinstance(failure, CredentialStoreUnavailable) and unsent and self._single_send:
+            # Only a single send's failure tells: botocore's own retries may hide an
+            # earlier attempt that timed out after reaching Cognito.
+            failure.maybe_applied = False
         raise failure
 
 

@@ -38,6 +38,7 @@ from hashless.credentials.protocol import CredentialStore
 from hashless.errors import ConfigurationError, CredentialStoreThrottled
 
 __all__ = [
+    "DEFAULT_BURST_SECONDS",
     "DEFAULT_RATES",
     "Prepaid",
     "QuotaCategory",
@@ -63,6 +64,12 @@ DEFAULT_RATES: Mapping[QuotaCategory, float] = {
     QuotaCategory.UPDATE: 25.0,
 }
 """Cognito's default quotas in requests per second (the first two can be raised)."""
+
+DEFAULT_BURST_SECONDS = 1.0
+"""A bucket holds one second of its rate: what Cognito's per-second quota itself lets
+through at once, so a burst that Cognito would serve (50 first logins of one customer
+need 50 checks, of 120 a second) is not refused here; over any span T at most
+rate x (T + 1 s) calls start, the bound a one-second quota sets."""
 
 _SLOT = struct.Struct("=dd")
 """One bucket in the file: tokens, and the monotonic time they were counted at (0: unset)."""
@@ -122,7 +129,7 @@ class SharedTokenBuckets:
         path: Path,
         rates: Mapping[QuotaCategory, float],
         *,
-        burst_seconds: float = 0.1,
+        burst_seconds: float = DEFAULT_BURST_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if burst_seconds <= 0:
@@ -299,6 +306,14 @@ class QuotaShapedStore:
         """
         return Prepaid(category, self._reserve(category, operation))
 
+    def give_back(self, ticket: Prepaid | None) -> None:
+        """Return an unused ticket now, once the caller knows its call will not come (an
+        unknown email, a legacy customer's first login): the token is back before the
+        next login needs it. A call made later pays for itself when it comes."""
+        if ticket is not None and not ticket.used:
+            ticket.used = True
+            self._buckets.refund(ticket.category)
+
     @contextmanager
     def prepaid(self, ticket: Prepaid | None) -> Iterator[None]:
         """The first call of the ticket's category in this block uses the ticket; a
@@ -308,9 +323,7 @@ class QuotaShapedStore:
             yield
         finally:
             _PREPAID.reset(token)
-            if ticket is not None and not ticket.used:
-                ticket.used = True
-                self._buckets.refund(ticket.category)
+            self.give_back(ticket)
 
     def _reserve(self, category: QuotaCategory, operation: str) -> float:
         wait = self._buckets.reserve(category, self._max_wait)
@@ -320,6 +333,7 @@ class QuotaShapedStore:
                 f"hashless holds {category} calls under "
                 f"{self._buckets.rate(category):g}/s on this host",
                 self._buckets.retry_after(category),
+                maybe_applied=False,
             )
         return wait
 

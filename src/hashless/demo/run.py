@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from hashless.config import Settings
 from hashless.credentials.client import make_cognito_client
@@ -16,8 +17,8 @@ from hashless.demo.emulator import EMULATOR_CREDENTIALS, running_emulator
 from hashless.errors import ConfigurationError
 from hashless.identity import new_customer_id
 from hashless.service.context import ServiceContext
-from hashless.service.reset_delivery import LogDelivery
-from hashless.service.wiring import build_context
+from hashless.service.reset_delivery import LogDelivery, NoDelivery, ResetDelivery
+from hashless.service.wiring import build_context, reset_delivery_for
 from hashless.storage import CustomerRepository, Database, LegacyCustomer
 
 __all__ = ["DEMO_CUSTOMERS", "DEMO_PASSWORD", "DemoInfo", "demo_context"]
@@ -53,6 +54,8 @@ class DemoInfo:
     user_pool_id: str
     database_path: str
     admin_token: str
+    reset_delivery: str
+    """Where reset tokens go, in words (never a URL's credentials or path)."""
 
     def banner(self, port: int) -> str:
         base = f"http://localhost:{port}"
@@ -73,6 +76,7 @@ class DemoInfo:
     legacy-v1@example.com   Medusa v1 hash (scrypt, N = 2)
     legacy-v2@example.com   Medusa v2 hash (scrypt, N = 2^15)
   Admin token: {token}
+  Reset tokens: {self.reset_delivery}
 
   Watch a migration:
     {stats}
@@ -80,6 +84,21 @@ class DemoInfo:
     {stats}
   Dashboard: {base}/admin (sign in with the admin token)   API docs: {base}/docs
 """
+
+
+def _demo_delivery(settings: Settings) -> tuple[ResetDelivery, str]:
+    """The configured webhook or SMTP server, as outside the demo; else the log."""
+    delivery = reset_delivery_for(settings)
+    if isinstance(delivery, NoDelivery):
+        return LogDelivery(), (
+            "printed in this log (DEMO ONLY); set HASHLESS_RESET_WEBHOOK_URL or "
+            "HASHLESS_SMTP_HOST to send them instead"
+        )
+    if settings.reset_webhook_url:
+        url = urlsplit(settings.reset_webhook_url)
+        host = url.netloc.rpartition("@")[2]  # the URL's credentials stay out of the banner
+        return delivery, f"POSTed to the webhook at {url.scheme}://{host}"
+    return delivery, f"emailed through SMTP at {settings.smtp_host}"
 
 
 @contextmanager
@@ -92,6 +111,7 @@ def demo_context(settings: Settings) -> Iterator[tuple[ServiceContext, DemoInfo]
             "customers without one. Set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID, or "
             "unset HASHLESS_DATABASE_URL to run the throw-away demo"
         )
+    delivery, delivery_words = _demo_delivery(settings)
     with (
         running_emulator() as endpoint,
         tempfile.TemporaryDirectory(prefix="hashless-demo-") as tmp,
@@ -114,11 +134,16 @@ def demo_context(settings: Settings) -> Iterator[tuple[ServiceContext, DemoInfo]
         db = Database.connect(f"sqlite:///{database_path}")
         CustomerRepository(db.sessions_factory).insert_legacy(DEMO_CUSTOMERS, new_customer_id)
         context = build_context(
-            settings, store=store, db=db, reset_delivery=LogDelivery(), cookie_secure=False
+            settings, store=store, db=db, reset_delivery=delivery, cookie_secure=False
         )
         if context.admin_token is None:
             context.admin_token = secrets.token_urlsafe(24)
         try:
-            yield context, DemoInfo(endpoint, pool.user_pool_id, database_path, context.admin_token)
+            yield (
+                context,
+                DemoInfo(
+                    endpoint, pool.user_pool_id, database_path, context.admin_token, delivery_words
+                ),
+            )
         finally:
             db.engine.dispose()

@@ -44,28 +44,38 @@ def _build_store() -> CredentialStore:
     cognito = config.cognito
     assert cognito is not None and cognito.region and cognito.user_pool_id and cognito.client_id
     secret_key = cognito.secret_access_key.get_secret_value() if cognito.secret_access_key else None
-    key = (
-        cognito.region,
-        cognito.endpoint_url,
-        cognito.access_key_id,
-        secret_key,
-        config.max_pool_connections,
-    )
-    client = _clients.get(key)
-    if client is None:
-        client = make_cognito_client(
-            region=cognito.region,
-            endpoint_url=cognito.endpoint_url,
-            access_key_id=cognito.access_key_id,
-            secret_access_key=secret_key,
-            max_pool_connections=config.max_pool_connections,
+
+    def client(max_attempts: int) -> CognitoIdentityProviderClient:
+        assert cognito is not None and cognito.region
+        key = (
+            cognito.region,
+            cognito.endpoint_url,
+            cognito.access_key_id,
+            secret_key,
+            config.max_pool_connections,
+            max_attempts,
         )
-        _clients[key] = client
+        built = _clients.get(key)
+        if built is None:
+            built = make_cognito_client(
+                region=cognito.region,
+                endpoint_url=cognito.endpoint_url,
+                access_key_id=cognito.access_key_id,
+                secret_access_key=secret_key,
+                max_pool_connections=config.max_pool_connections,
+                max_attempts=max_attempts,
+            )
+            _clients[key] = built
+        return built
+
     return CognitoCredentialStore(
-        client,
+        client(3),
         user_pool_id=cognito.user_pool_id,
         client_id=cognito.client_id,
         client_secret=(cognito.client_secret.get_secret_value() if cognito.client_secret else None),
+        # Password checks and writes are sent once, as in the service: a resend after a
+        # read timeout could count a typo twice or land a password late (engine rule 6).
+        auth_client=client(1),
     )
 
 

@@ -3,7 +3,9 @@
 No column is added: where a user's password lives is read from ``User.password``
 itself. A marker (``hashless_cognito$...``) means Cognito; any other usable Django
 hash is a legacy password, verified by Django's own hashers; an unusable password
-(``!...``, from ``set_unusable_password``) or an empty one means none.
+(``!...``, from ``set_unusable_password``) or an empty one means none. hashless'
+one table, ``hashless_write_fence`` (``manage.py migrate``), holds the fence after a
+Cognito password write of unknown outcome, read and written under the user's lock.
 
 Locking: PostgreSQL (and any backend with row locks) takes ``SELECT ... FOR UPDATE``
 inside ``transaction.atomic()``. SQLite has no row locks and Django drops ``FOR
@@ -19,6 +21,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -32,6 +36,7 @@ from django.db.models import F, Model, QuerySet
 from hashless.django.conf import pk_from_username, username_for
 from hashless.django.hashers import local_algorithm
 from hashless.django.markers import is_marker, make_marker, marker_username
+from hashless.django.models import WriteFence
 from hashless.errors import AccountExists, MalformedHash
 from hashless.legacy.ceilings import DEFAULT_CEILINGS, MIB, Ceilings
 from hashless.migration.records import CredentialRecord, CredentialState
@@ -122,10 +127,13 @@ class _LockedUser:
     def __init__(self, user: Model, using: str) -> None:
         self._user = user
         self._using = using
+        self._fences = WriteFence.objects.using(using).filter(username=username_for(user.pk))
+        until = self._fences.values_list("until", flat=True).first()
+        self._fence = datetime.fromtimestamp(until, UTC) if until is not None else None
 
     @property
     def record(self) -> CredentialRecord:
-        return to_record(self._user)
+        return replace(to_record(self._user), write_fence=self._fence)
 
     def _write(self, **values: Any) -> None:
         _users(self._using).filter(pk=self._user.pk).update(**values)
@@ -134,11 +142,20 @@ class _LockedUser:
 
     def mark_in_store(self) -> None:
         self._write(password=make_marker(username_for(self._user.pk)))
+        if self._fence is not None:
+            self._fences.delete()
+            self._fence = None
 
     def mark_blocked(self) -> None:
         # No column records it (no schema change): the legacy hash stays, and the next
         # login tries again. The engine has logged the reason.
         pass
+
+    def fence_writes(self, until: datetime) -> None:
+        WriteFence.objects.using(self._using).update_or_create(
+            username=username_for(self._user.pk), defaults={"until": until.timestamp()}
+        )
+        self._fence = until
 
     def set_email(self, email: str) -> None:
         try:

@@ -18,13 +18,28 @@ Safety argument, in one place:
 5. A store user is removed after a failed registration only when the host surely
    has no row for it. A commit whose answer was lost may have succeeded; removing
    the user then would leave an account without a credential.
+6. A password write whose outcome is unknown never lands after a later one. The
+   store may apply a request long after its sender gave up (a read timeout, a 5xx),
+   and the lock ends with the failed request. So the store's adapter sends a password
+   write once, resending only what surely never reached it, and says whether a
+   failure may still be applied (``maybe_applied``). If it may, the writer commits a
+   fence with the record, ``write_window`` after it gave up, before the failure
+   leaves the lock; every later writer reads the fence under the same lock and sends
+   nothing while it stands (a reset or change answers 503 with ``Retry-After``, a
+   login lets the customer in by the legacy hash and migrates later). Every write
+   sent after the fence therefore lands after the doubtful one, as long as the store
+   applies a request within ``write_window`` of its sender giving up. A process that
+   dies while its write is unanswered commits no fence: that one case rests on the
+   process living through its own timeout (a graceful stop waits for it).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from hashless.credentials.protocol import CredentialStore
@@ -44,7 +59,7 @@ from hashless.migration.records import (
 )
 from hashless.passwords import MAX_PASSWORD_LENGTH, storable_reason, validate_new_password
 
-__all__ = ["MigrationEngine", "MigrationEvent"]
+__all__ = ["DEFAULT_WRITE_WINDOW", "MigrationEngine", "MigrationEvent"]
 
 log = logging.getLogger("hashless.migration")
 
@@ -64,6 +79,13 @@ class MigrationEvent:
 _MAX_ATTEMPTS = 3
 """Login restarts when the record changed while it was verified; more is contention."""
 
+DEFAULT_WRITE_WINDOW = timedelta(seconds=60)
+"""How long after its sender gave up the store may still apply a password write."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
 
 class MigrationEngine:
     """Log in, register and change credentials, migrating legacy customers lazily."""
@@ -74,11 +96,16 @@ class MigrationEngine:
         store: CredentialStore,
         verifiers: VerifierRegistry,
         observer: Callable[[MigrationEvent], None] | None = None,
+        *,
+        write_window: timedelta = DEFAULT_WRITE_WINDOW,
+        clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._records = records
         self._store = store
         self._verifiers = verifiers
         self._observer = observer
+        self._write_window = write_window
+        self._clock = clock
 
     def _observe(self, event: MigrationEvent) -> None:
         if self._observer is not None:
@@ -149,20 +176,27 @@ class MigrationEngine:
     def _migrate(self, verified: CredentialRecord, password: str) -> CredentialRecord | None:
         """Move a verified legacy password into the store; None if the record moved on."""
         blocked_by: str | None = None
+        in_doubt: CredentialStoreUnavailable | None = None
         with self._records.locked(verified.customer_id) as locked:
             if locked is None or locked.record != verified:
                 return None
+            if self._fenced_for(locked.record) is not None:
+                # An earlier write may still land: the legacy hash (which the record
+                # says is in effect) lets them in, and a later login migrates.
+                return verified
             if storable_reason(password) is not None:
                 # The store would refuse it anyway: keep the legacy hash, let them in.
                 blocked_by = "unstorable"
             else:
                 try:
-                    self._put_password(locked, password)
+                    in_doubt = self._put_password(locked, password)
                 except PasswordRejected:
                     blocked_by = "pool-policy"
             if blocked_by is not None:
                 locked.mark_blocked()
             result = locked.record
+        if in_doubt is not None:
+            raise in_doubt
         # Told only after the lock's changes are committed, so no event is ever false.
         detail = {"format": verified.legacy_format or "undetected"}
         if blocked_by is None:
@@ -174,7 +208,16 @@ class MigrationEngine:
         self._observe(MigrationEvent("migration.blocked", verified.customer_id, detail))
         return verified
 
-    def _put_password(self, locked: LockedRecord, password: str) -> None:
+    def _fenced_for(self, record: CredentialRecord) -> timedelta | None:
+        """How long an earlier write of unknown outcome may still land (None: it cannot)."""
+        if record.write_fence is None:
+            return None
+        remaining = record.write_fence - self._clock()
+        return remaining if remaining > timedelta(0) else None
+
+    def _put_password(
+        self, locked: LockedRecord, password: str
+    ) -> CredentialStoreUnavailable | None:
         """Write ``password`` to the store for a locked customer, then drop any legacy hash.
 
         The user is created whatever the record says (an existing one is left as it
@@ -183,6 +226,10 @@ class MigrationEngine:
         On refusal the user this created for a legacy customer is removed again, so
         no half-created user is left behind; one left by an earlier crash is removed
         too, which is safe because the record (still legacy) never sent anyone to it.
+
+        A write that failed but may still be applied is fenced (rule 6) and its failure
+        returned, for the caller to raise once the lock's block has exited normally and
+        so committed the fence.
         """
         record = locked.record
         self._store.create(record.customer_id, record.email)
@@ -192,8 +239,19 @@ class MigrationEngine:
             if record.state is not CredentialState.COGNITO:
                 self._delete_quietly(record.customer_id)
             raise
+        except CredentialStoreUnavailable as exc:
+            if not exc.maybe_applied:
+                raise
+            locked.fence_writes(self._clock() + self._write_window)
+            log.warning(
+                "password write outcome unknown customer_id=%s: no other write for %d s",
+                record.customer_id,
+                self._write_window.total_seconds(),
+            )
+            return exc
         if record.state is not CredentialState.COGNITO:
             locked.mark_in_store()
+        return None
 
     # -- account changes --------------------------------------------------------
 
@@ -235,9 +293,20 @@ class MigrationEngine:
         with self._records.locked(customer_id) as locked:
             if locked is None:
                 raise InvalidCredentials()
-            self._put_password(locked, password)
-            log.info("password set customer_id=%s", customer_id)
-            return locked.record
+            fenced = self._fenced_for(locked.record)
+            if fenced is not None:
+                raise CredentialStoreUnavailable(
+                    "set_password",
+                    "an earlier password write may still land",
+                    max(1, math.ceil(fenced.total_seconds())),
+                    maybe_applied=False,
+                )
+            in_doubt = self._put_password(locked, password)
+            result = locked.record
+        if in_doubt is not None:
+            raise in_doubt
+        log.info("password set customer_id=%s", customer_id)
+        return result
 
     def change_email(self, customer_id: str, email: str) -> None:
         """Change the customer's email in the store (if there) and in the record."""

@@ -7,7 +7,8 @@ implement :class:`CredentialRecords` over their own tables.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -36,6 +37,11 @@ class CredentialRecord:
     legacy_hash: str | None = None
     blocked: bool = False
     """A legacy customer whose password the credential store refused (pool policy)."""
+    write_fence: datetime | None = field(default=None, compare=False)
+    """Until when (UTC) an earlier password write whose outcome is unknown may still
+    land in the credential store; no other write may be sent before. Read under the
+    lock (``LockedRecord.record``); elsewhere it may be None. Not compared: it says
+    nothing about which password the record accepts."""
 
     def __repr__(self) -> str:
         # Keeps the hash out of tracebacks and log lines that format the record.
@@ -57,10 +63,18 @@ class LockedRecord(Protocol):
         """The record as read under the lock."""
 
     def mark_in_store(self) -> None:
-        """The password now lives in the credential store: drop the legacy hash."""
+        """The password now lives in the credential store: drop the legacy hash (and
+        any expired ``write_fence``)."""
 
     def mark_blocked(self) -> None:
         """Keep the legacy hash; the credential store refused the password."""
+
+    def fence_writes(self, until: datetime) -> None:
+        """A password write may still land until ``until``: keep it as ``write_fence``.
+
+        Stored across processes, like the record itself, and committed like any other
+        change when the ``locked()`` block exits normally. ``mark_in_store`` clears it.
+        """
 
     def set_email(self, email: str) -> None:
         """Change the email; raise ``AccountExists`` if another account holds it."""

@@ -474,10 +474,16 @@ def _cognito_checks(
 
 def check_database(database_url: str | None, layout: StoreLayout | None = None) -> Finding:
     """The database answers, and hashless' schema in it (``layout``'s: standalone by
-    default) is at the newest migration (read-only)."""
+    default) is one hashless serves or migrates (read-only).
+
+    A schema ``serve`` and ``migrate`` bring up themselves (none yet, right after
+    ``provision``, or an older hashless revision) is a note; a schema newer than this
+    code, or another application's database, fails.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from hashless.storage import STANDALONE, create_database_engine, schema_is_current
+    from hashless.storage import STANDALONE, create_database_engine
+    from hashless.storage.db import SchemaState, inspect_schema
 
     layout = layout or STANDALONE
 
@@ -493,7 +499,7 @@ def check_database(database_url: str | None, layout: StoreLayout | None = None) 
     except ConfigurationError as exc:
         return Finding("database", Status.FAIL, "HASHLESS_DATABASE_URL cannot be used", str(exc))
     try:
-        current = schema_is_current(engine, layout.migrations)
+        schema = inspect_schema(engine, layout.migrations)
     except SQLAlchemyError as exc:
         # The driver's text can repeat the URL, password included: the class name only.
         return Finding(
@@ -505,14 +511,46 @@ def check_database(database_url: str | None, layout: StoreLayout | None = None) 
         )
     finally:
         engine.dispose()
-    if not current:
-        return Finding(
-            "database",
-            Status.FAIL,
-            "the database answers but its schema is not current",
-            "run `hashless migrate` (hashless serve also does it at start-up)",
-        )
-    return Finding("database", Status.OK, "database reachable, schema current")
+    applies = (
+        "`hashless serve` applies them at start-up, or run `hashless migrate` first "
+        "(needed before `uvicorn --factory` or `serve --no-migrate`)"
+    )
+    match schema.state:
+        case SchemaState.CURRENT:
+            return Finding("database", Status.OK, "database reachable, schema current")
+        case SchemaState.EMPTY:
+            return Finding(
+                "database",
+                Status.NOTE,
+                "database reachable and empty: the schema is created at the first start",
+                applies.replace("them", "it"),
+            )
+        case SchemaState.BEHIND:
+            return Finding(
+                "database",
+                Status.NOTE,
+                f"database reachable, schema at {schema.revision}: {schema.pending} "
+                f"migration(s) to {schema.head} pending",
+                applies,
+            )
+        case SchemaState.AHEAD:
+            return Finding(
+                "database",
+                Status.FAIL,
+                f"the database's schema is at revision {schema.revision!r}, which this "
+                f"hashless does not know (its newest is {schema.head}): a newer hashless "
+                "migrated it",
+                "run the newer hashless version here too; this one must not serve that database",
+            )
+    return Finding(
+        "database",
+        Status.FAIL,
+        "the database is not hashless': it has tables ("
+        + ", ".join(schema.tables)
+        + ") but no hashless schema version",
+        "give hashless a database of its own (an empty one: `hashless serve` creates the "
+        "schema), not the store's database; HASHLESS_DATABASE_URL may point at the wrong one",
+    )
 
 
 def run_doctor(

@@ -12,6 +12,8 @@ __all__ = ["Finding", "Status", "failed", "render_findings"]
 
 class Status(StrEnum):
     OK = "ok"
+    NOTE = "note"
+    """Nothing wrong: something that will happen by itself, said so nobody is surprised."""
     WARN = "warn"
     """Works, but the operator should know (it does not fail the run)."""
     FAIL = "fail"
@@ -19,7 +21,7 @@ class Status(StrEnum):
     """Not checked, because something it depends on failed."""
 
 
-_MARK = {Status.OK: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-"}
+_MARK = {Status.OK: "✓", Status.NOTE: "i", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-"}
 
 
 @dataclass(frozen=True)
@@ -44,4 +46,6 @@ def render_findings(findings: Iterable[Finding]) -> str:
         lines.append(f"{_MARK[finding.status]} {finding.summary}")
         if finding.fix and finding.status in (Status.FAIL, Status.WARN):
             lines.append(f"    fix: {finding.fix}")
+        elif finding.fix and finding.status is Status.NOTE:
+            lines.append(f"    {finding.fix}")
     return "\n".join(lines) + "\n"

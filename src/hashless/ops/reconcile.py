@@ -17,12 +17,25 @@ repairs the ones that can be repaired without guessing:
 
 Every finding is re-checked just before its repair, and the database side under the
 customer's row lock.
+
+A pool may be shared with another application (the Django integration's users are
+``django-<pk>``; another app's may be anything). Reconcile only ever touches users
+hashless made: usernames of the shape it mints (``cus_`` + a ULID, Medusa's own id
+shape) or that name a customer row (an imported id). Every other user is counted,
+never listed, changed or deleted.
+
+A wrong ``COGNITO_USER_POOL_ID`` (staging's pool, an empty one) would make every
+migrated customer look missing and every one of that pool's users look orphaned;
+repairing that would move every migrated customer to ``none`` and delete the other
+pool's users. When a large share of either side looks missing, ``fix`` therefore
+changes nothing and says why, unless the operator confirms with ``mass_repair``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,7 +51,14 @@ from hashless.storage import AuditEntry, Database
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-__all__ = ["Discrepancy", "ReconcileReport", "needs_attention", "reconcile"]
+__all__ = [
+    "MASS_REPAIR_SHARE",
+    "Discrepancy",
+    "ReconcileReport",
+    "is_hashless_username",
+    "needs_attention",
+    "reconcile",
+]
 
 T = TypeVar("T")
 
@@ -46,6 +66,19 @@ ORPHAN = "cognito-user-without-customer"
 MISSING = "customer-without-cognito-user"
 EMAIL = "email-differs"
 STALE = "cognito-user-under-legacy-customer"
+
+MASS_REPAIR_SHARE = 0.5
+"""From this share of one side missing (and at least ``_MASS_REPAIR_MIN`` users), the
+pool and the database look mismatched rather than repaired by hand: fix stops."""
+_MASS_REPAIR_MIN = 2
+
+# new_customer_id's shape, and Medusa's: "cus_" + a ULID in Crockford's base 32.
+_HASHLESS_ID = re.compile(r"cus_[0-9A-HJKMNP-TV-Z]{26}", re.IGNORECASE)
+
+
+def is_hashless_username(username: str) -> bool:
+    """True if ``username`` has the shape of an id hashless makes (``cus_`` + ULID)."""
+    return _HASHLESS_ID.fullmatch(username) is not None
 
 
 @dataclass(frozen=True)
@@ -63,6 +96,10 @@ class ReconcileReport:
     cognito_users: int
     customers: int
     discrepancies: list[Discrepancy]
+    foreign_users: int = 0
+    """Cognito users that are not hashless' (another app sharing the pool): left alone."""
+    stopped: str | None = None
+    """Why ``fix`` changed nothing: the two sides look mismatched (see the module)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,43 +181,41 @@ def _clear_credential(db: Database, customer_id: str, pool: _Pool) -> bool:
     return True
 
 
-def reconcile(
-    db: Database,
-    client: CognitoIdentityProviderClient,
-    store: CredentialStore,
-    *,
-    user_pool_id: str,
-    fix: bool = False,
-    grace: timedelta = timedelta(hours=1),
-    now: datetime | None = None,
-) -> ReconcileReport:
-    """Compare pool and database; with ``fix``, repair what can be repaired safely."""
-    pool = _Pool(client, user_pool_id)
-    now = now or datetime.now(UTC)
-    users = dict(pool.users())
-    customers = _customers(db)
-    found: list[Discrepancy] = []
+def _known_ids(db: Database, usernames: Iterable[str]) -> set[str]:
+    """The ones among ``usernames`` that name a customer row, live or not."""
+    wanted = list(usernames)
+    known: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        known |= db.customers.existing_ids(wanted[start : start + 500])
+    return known
 
+
+def _mismatch(missing: int, out_of: int, what: str) -> str | None:
+    if missing < _MASS_REPAIR_MIN or missing < MASS_REPAIR_SHARE * out_of:
+        return None
+    return f"{missing:,} of {out_of:,} {what}"
+
+
+def _find(
+    users: dict[str, _CognitoUser],
+    customers: dict[str, tuple[str, str]],
+    *,
+    old_enough: Callable[[_CognitoUser], bool],
+    grace: timedelta,
+) -> list[Discrepancy]:
+    """Every disagreement between ``users`` (hashless' only) and ``customers``."""
+    found: list[Discrepancy] = []
     for username, user in sorted(users.items()):
         customer = customers.get(username)
         if customer is None:
-            old_enough = user.created <= now - grace
-            repaired = False
-            if fix and old_enough and db.records.get(username) is None:
-                store.delete(username)
-                repaired = True
+            note = (
+                ""
+                if old_enough(user)
+                else f" (younger than {grace}: may be a registration in flight)"
+            )
             found.append(
                 Discrepancy(
-                    ORPHAN,
-                    username,
-                    "Cognito user with no live customer"
-                    + (
-                        ""
-                        if old_enough
-                        else f" (younger than {grace}: may be a registration in flight)"
-                    ),
-                    repairable=old_enough,
-                    repaired=repaired,
+                    ORPHAN, username, "Cognito user with no live customer" + note, old_enough(user)
                 )
             )
             continue
@@ -196,37 +231,119 @@ def reconcile(
                 )
             )
         elif state == CredentialState.COGNITO.value and user.email != email:
-            repaired = False
-            if fix:
-                store.update_email(username, email)
-                repaired = True
+            found.append(
+                Discrepancy(EMAIL, username, "Cognito's email differs from the customer's", True)
+            )
+    for customer_id, (_, state) in sorted(customers.items()):
+        if state == CredentialState.COGNITO.value and customer_id not in users:
             found.append(
                 Discrepancy(
-                    EMAIL, username, "Cognito's email differs from the customer's", True, repaired
+                    MISSING,
+                    customer_id,
+                    "customer marked as in Cognito has no Cognito user: cannot log in; "
+                    "--fix moves it to 'none' so that a password reset restores access",
+                    repairable=True,
                 )
             )
+    return found
 
-    for customer_id, (_, state) in sorted(customers.items()):
-        if state != CredentialState.COGNITO.value or customer_id in users:
-            continue
-        if pool.exists(customer_id):
-            continue  # created since the listing
-        repaired = fix and _clear_credential(db, customer_id, pool)
-        found.append(
-            Discrepancy(
-                MISSING,
-                customer_id,
-                "customer marked as in Cognito has no Cognito user: cannot log in; "
-                + (
-                    "moved to 'none', a password reset restores access"
-                    if repaired
-                    else "--fix moves it to 'none' so that a password reset restores access"
-                ),
-                repairable=True,
-                repaired=repaired,
-            )
+
+def _stop_reason(
+    found: list[Discrepancy], users: int, customers: dict[str, tuple[str, str]], pool_id: str
+) -> str | None:
+    """Why repairing ``found`` looks like the wrong pool rather than a few lost users."""
+    in_cognito = sum(state == CredentialState.COGNITO.value for _, state in customers.values())
+    missing = _mismatch(
+        sum(d.kind == MISSING for d in found),
+        in_cognito,
+        "customers marked as in Cognito have no user in the pool",
+    )
+    orphans = _mismatch(
+        sum(d.kind == ORPHAN and d.repairable for d in found),
+        users,
+        "hashless users in the pool have no live customer",
+    )
+    if missing is None and orphans is None:
+        return None
+    what = "; ".join(part for part in (missing, orphans) if part)
+    return (
+        f"changed nothing: {what}. That looks like the wrong pool (COGNITO_USER_POOL_ID="
+        f"{pool_id}) or the wrong database (HASHLESS_DATABASE_URL), not users deleted by hand; "
+        "repairing it would lock customers out or delete another environment's users. Check "
+        "both settings; if the users really are gone, run again with --mass-repair"
+    )
+
+
+def _repair(
+    d: Discrepancy,
+    db: Database,
+    pool: _Pool,
+    store: CredentialStore,
+    customers: dict[str, tuple[str, str]],
+) -> Discrepancy:
+    """Repair one finding after checking it again; the finding, marked if repaired."""
+    repaired = False
+    if d.kind == ORPHAN and d.repairable:
+        if db.records.get(d.username) is None:
+            store.delete(d.username)
+            repaired = True
+    elif d.kind == EMAIL:
+        store.update_email(d.username, customers[d.username][0])
+        repaired = True
+    elif d.kind == MISSING and _clear_credential(db, d.username, pool):
+        return replace(
+            d,
+            detail="customer marked as in Cognito has no Cognito user: moved to 'none', "
+            "a password reset restores access",
+            repaired=True,
         )
-    return ReconcileReport(cognito_users=len(users), customers=len(customers), discrepancies=found)
+    return replace(d, repaired=repaired)
+
+
+def reconcile(
+    db: Database,
+    client: CognitoIdentityProviderClient,
+    store: CredentialStore,
+    *,
+    user_pool_id: str,
+    fix: bool = False,
+    mass_repair: bool = False,
+    grace: timedelta = timedelta(hours=1),
+    now: datetime | None = None,
+) -> ReconcileReport:
+    """Compare pool and database; with ``fix``, repair what can be repaired safely.
+
+    Only hashless' users are looked at (see the module); ``mass_repair`` confirms a
+    repair of a large share of either side, which is otherwise refused.
+    """
+    pool = _Pool(client, user_pool_id)
+    now = now or datetime.now(UTC)
+    listed = dict(pool.users())
+    customers = _customers(db)
+    unknown = [u for u in listed if u not in customers and not is_hashless_username(u)]
+    known = _known_ids(db, unknown)
+    users = {
+        u: user
+        for u, user in listed.items()
+        if u in customers or is_hashless_username(u) or u in known
+    }
+    found = _find(
+        users, customers, old_enough=lambda user: user.created <= now - grace, grace=grace
+    )
+    # A MISSING finding made from the listing alone: users created since are not missing.
+    found = [d for d in found if d.kind != MISSING or not pool.exists(d.username)]
+    stopped = None
+    if fix and found:
+        stopped = None if mass_repair else _stop_reason(found, len(users), customers, user_pool_id)
+        if stopped is None:
+            found = [_repair(d, db, pool, store, customers) for d in found]
+    return ReconcileReport(
+        cognito_users=len(listed),
+        customers=len(customers),
+        discrepancies=found,
+        foreign_users=len(listed) - len(users),
+        stopped=stopped,
+    )
 
 
 def needs_attention(report: ReconcileReport) -> bool:

@@ -9,11 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from hashless.errors import (
     AccountExists,
     CredentialStoreMisconfigured,
+    CredentialStoreRefused,
     CredentialStoreUnavailable,
     HashlessError,
     InvalidCredentials,
@@ -68,6 +70,16 @@ def _hashless_error(request: Request, exc: Exception) -> JSONResponse:
                 "Sign-in is temporarily unavailable. Please try again shortly.",
                 headers={"Retry-After": str(exc.retry_after)},
             )
+        case CredentialStoreRefused():
+            # The detail (the store's code) is for the operator; the customer learns
+            # only that repeating will not help.
+            log.warning("credential store refused: %s", exc)
+            return error_response(
+                409,
+                "not_allowed",
+                "The account service refused this request. Repeating it will not help; "
+                "please contact support.",
+            )
         case CredentialStoreMisconfigured():
             log.error("%s", exc)
             return error_response(500, "unknown_error", "An unknown error occurred.")
@@ -102,6 +114,19 @@ def _unstorable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    # Every pooled database connection stayed busy for the pool's whole timeout: an
+    # overload that passes, so 503 + Retry-After, and the connection stays open (an
+    # unhandled error would answer 500 and close it).
+    log.warning("database connection pool exhausted on %s %s", request.method, request.url.path)
+    return error_response(
+        503,
+        "unavailable",
+        "The service is busy. Please try again shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "unknown_error", "An unknown error occurred.")
@@ -112,4 +137,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(DataError, _unstorable)
+    app.add_exception_handler(PoolTimeout, _database_busy)
     app.add_exception_handler(Exception, _unexpected)

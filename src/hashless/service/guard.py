@@ -11,6 +11,7 @@ from datetime import timedelta
 import anyio
 from sqlalchemy import Connection
 
+from hashless.credentials.cognito import COGNITO_LOCKOUT_FAILURES
 from hashless.credentials.shaping import Prepaid, QuotaCategory, QuotaShapedStore
 from hashless.emails import email_key
 from hashless.errors import (
@@ -19,7 +20,7 @@ from hashless.errors import (
     InvalidCredentials,
     TooManyAttempts,
 )
-from hashless.migration import CredentialRecord, MigrationEngine, MigrationEvent
+from hashless.migration import CredentialRecord, CredentialState, MigrationEngine, MigrationEvent
 from hashless.service.timing import FailureFloor
 from hashless.storage import (
     AuditEntry,
@@ -41,9 +42,15 @@ __all__ = [
     "migration_auditor",
 ]
 
-ACCOUNT_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=1))
-"""Per email: 10 free failures, then 1 s, 2 s... capped at a minute. A real customer
-outlives it; a guesser gets about one try a minute, far below NIST's 100 failures."""
+ACCOUNT_RULE = ThrottleRule(free=COGNITO_LOCKOUT_FAILURES - 2, ceiling=timedelta(minutes=1))
+"""Per email: 3 free failures; the 4th starts a wait of 1 s, doubling, capped at a minute.
+That is one failure before Cognito's own lock-out (the 5th failure locks for 1 s,
+doubling), so hashless stops guessing first, and its wait stays at least Cognito's
+lock up to the ceiling: the right password, sent when hashless lets it, meets no lock.
+Its answer (429, "...or reset your password") is the same for every email, so a
+customer whose Cognito account needs a reset, whose logins answer the generic 401 (no
+account state proves the password right), is told what to do after four tries.
+A guesser gets about one try a minute, far below NIST's 100 failures."""
 
 ADDRESS_RULE = ThrottleRule(free=100, ceiling=timedelta(minutes=15))
 """Per client address: room for a shared office NAT, not for a credential-stuffing run."""
@@ -134,10 +141,14 @@ class LoginGuard:
         with self._db.read() as reading:
             row = self._db.customers.find_by_email(email, within=reading)
             counters = self._db.throttle.state(rules, within=reading.connection())
+        read = self._db.customers.record_of(row) if row is not None else None
+        if self._quota is not None and (read is None or read.state is not CredentialState.COGNITO):
+            # No check is due (unknown email, legacy hash): the token goes back before
+            # the next login needs it. One that checks after a migration won pays then.
+            self._quota.give_back(ticket)
 
         def authenticate() -> CredentialRecord:
             nonlocal row
-            read = self._db.customers.record_of(row) if row is not None else None
             record = self._engine.authenticate(read, password)
             if record != read:
                 row = self._db.customers.get(record.customer_id)

@@ -38,10 +38,23 @@ class ResetDelivery(Protocol):
     def deliver(self, event: ResetEvent) -> None: ...
 
 
+class _OnlyWarnings(logging.Filter):
+    """httpx logs every request's full URL at INFO: the webhook's may carry credentials."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+_ONLY_WARNINGS = _OnlyWarnings()
+
+
 class WebhookDelivery:
     """POSTs the event as JSON to ``HASHLESS_RESET_WEBHOOK_URL``."""
 
     def __init__(self, url: str, client: httpx.Client | None = None) -> None:
+        httpx_log = logging.getLogger("httpx")
+        if _ONLY_WARNINGS not in httpx_log.filters:
+            httpx_log.addFilter(_ONLY_WARNINGS)
         self._url = url
         self._client = client or httpx.Client(timeout=httpx.Timeout(5.0))
 

@@ -65,10 +65,15 @@ def cognito_client(
     *,
     concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS,
     max_attempts: int = 3,
+    settings: Settings | None = None,
 ) -> CognitoIdentityProviderClient:
-    """The process's one Cognito client, its connection pool sized to ``concurrency``."""
+    """The process's one Cognito client, its connection pool sized to ``concurrency``,
+    with the timeouts of ``settings`` (else the defaults)."""
     assert cognito.region
+    settings = settings or Settings()
     return make_cognito_client(
+        connect_timeout=settings.cognito_connect_timeout_ms / 1000,
+        read_timeout=settings.cognito_read_timeout_ms / 1000,
         max_attempts=max_attempts,
         region=cognito.region,
         endpoint_url=cognito.endpoint_url,
@@ -85,16 +90,20 @@ def cognito_store(
     *,
     concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS,
     client: CognitoIdentityProviderClient | None = None,
+    settings: Settings | None = None,
 ) -> CognitoCredentialStore:
     """The credential store over ``client``, or over a new client sized to ``concurrency``."""
     assert cognito.user_pool_id and cognito.client_id
     return CognitoCredentialStore(
-        client or cognito_client(cognito, concurrency=concurrency),
+        client or cognito_client(cognito, concurrency=concurrency, settings=settings),
         user_pool_id=cognito.user_pool_id,
         client_id=cognito.client_id,
         client_secret=(cognito.client_secret.get_secret_value() if cognito.client_secret else None),
-        # Password checks make one attempt per send; the store resends only unjudged ones.
-        auth_client=cognito_client(cognito, concurrency=concurrency, max_attempts=1),
+        # Password checks and writes make one attempt per send; the store resends only
+        # what surely never reached Cognito.
+        auth_client=cognito_client(
+            cognito, concurrency=concurrency, max_attempts=1, settings=settings
+        ),
     )
 
 
@@ -230,7 +239,11 @@ def build_context(
 
     return ServiceContext(
         engine=MigrationEngine(
-            db.records, MeteredCredentialStore(store, metrics), verifiers, observer=observe
+            db.records,
+            MeteredCredentialStore(store, metrics),
+            verifiers,
+            observer=observe,
+            write_window=timedelta(seconds=settings.cognito_write_window_seconds),
         ),
         db=db,
         reset_delivery=reset_delivery or reset_delivery_for(settings),
@@ -255,7 +268,7 @@ def _worker_settings(without_pool: str) -> tuple[Settings, CognitoSettings]:
     settings, cognito = load_settings()
     if not cognito.configured:
         raise ConfigurationError(without_pool)
-    configure_logging(settings.log_format, request_id=current_request_id.get)
+    configure_logging(settings.log_format, settings.log_level, request_id=current_request_id.get)
     return settings, cognito
 
 
@@ -278,7 +291,7 @@ def context_from_environment() -> ServiceContext:
         raise ConfigurationError(
             "the database schema at HASHLESS_DATABASE_URL is not current: run `hashless migrate`"
         )
-    store = cognito_store(cognito, concurrency=settings.concurrency)
+    store = cognito_store(cognito, concurrency=settings.concurrency, settings=settings)
     return build_context(
         settings, store=quota_shaped(store, settings, key=store.user_pool_id), db=db, host=host
     )
@@ -292,7 +305,7 @@ def medusa_v2_app_from_environment() -> FastAPI:
         "HASHLESS_PLATFORM=medusa-v2 needs a pool: set COGNITO_USER_POOL_ID and "
         "COGNITO_CLIENT_ID (the throw-away demo serves the standalone platform only)"
     )
-    store = cognito_store(cognito, concurrency=settings.concurrency)
+    store = cognito_store(cognito, concurrency=settings.concurrency, settings=settings)
     return medusa_v2_app_from_settings(
         settings, store=quota_shaped(store, settings, key=store.user_pool_id)
     )

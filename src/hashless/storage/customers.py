@@ -68,6 +68,10 @@ class CustomerRepository:
         customer: Customer = values[0]
         return customer
 
+    def existing_ids(self, customer_ids: Sequence[str]) -> set[str]:
+        with self._sessions() as session:
+            return set(session.scalars(select(Customer.id).where(Customer.id.in_(customer_ids))))
+
     def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
         with self._sessions() as session, session.begin():
             session.connection(execution_options=LOCK_OPTIONS)

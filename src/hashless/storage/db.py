@@ -5,10 +5,20 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, TableClause, column, create_engine, event, select, table
+from sqlalchemy import (
+    Engine,
+    TableClause,
+    column,
+    create_engine,
+    event,
+    inspect,
+    select,
+    table,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
@@ -21,7 +31,10 @@ __all__ = [
     "LOCK_OPTIONS",
     "STANDALONE_MIGRATIONS",
     "Migrations",
+    "SchemaState",
+    "SchemaStatus",
     "create_database_engine",
+    "inspect_schema",
     "migrate",
     "schema_is_current",
 ]
@@ -169,6 +182,57 @@ def schema_is_current(engine: Engine, migrations: Migrations = STANDALONE_MIGRAT
             connection, opts={"version_table_schema": migrations.schema}
         )
         return context.get_current_revision() == head
+
+
+class SchemaState(StrEnum):
+    CURRENT = "current"
+    EMPTY = "empty"
+    """No tables yet: ``migrate`` (and ``serve``) creates the schema."""
+    BEHIND = "behind"
+    """An older hashless revision: ``migrate`` (and ``serve``) upgrades it."""
+    AHEAD = "ahead"
+    """A revision these migration scripts do not know: a newer hashless wrote it."""
+    FOREIGN = "foreign"
+    """Tables but no hashless revision: another application's database."""
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    state: SchemaState
+    revision: str | None
+    """The revision the database holds, if any."""
+    head: str
+    pending: int = 0
+    """Migrations ``migrate`` would apply (``BEHIND``)."""
+    tables: tuple[str, ...] = ()
+    """Tables found that are not hashless' (``FOREIGN``), a few of them."""
+
+
+def inspect_schema(engine: Engine, migrations: Migrations = STANDALONE_MIGRATIONS) -> SchemaStatus:
+    """Where hashless' schema (``migrations``' own) stands against its scripts; changes
+    nothing."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config(engine, migrations))
+    head = scripts.get_current_head()
+    assert head is not None
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(
+            connection, opts={"version_table_schema": migrations.schema}
+        ).get_current_revision()
+        found = inspect(connection).get_table_names(schema=migrations.schema)
+        tables = sorted(set(found) - {"alembic_version"})
+    if revision == head:
+        return SchemaStatus(SchemaState.CURRENT, revision, head)
+    if revision is None:
+        if tables:
+            return SchemaStatus(SchemaState.FOREIGN, None, head, tables=tuple(tables[:5]))
+        return SchemaStatus(SchemaState.EMPTY, None, head)
+    known = [script.revision for script in scripts.walk_revisions()]
+    if revision not in known:
+        return SchemaStatus(SchemaState.AHEAD, revision, head)
+    return SchemaStatus(SchemaState.BEHIND, revision, head, pending=known.index(revision))
 
 
 _REVISION_LINE = re.compile(

@@ -113,6 +113,9 @@ class CustomerTable(Protocol):
 
     def credential_stats(self) -> CredentialStats: ...
 
+    def existing_ids(self, customer_ids: Sequence[str]) -> set[str]:
+        """The ones among ``customer_ids`` that name a customer row, live or not."""
+
     def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
         """Move a customer marked as in the credential store to ``none`` (their user there
         is gone: a reset creates it again), under the customer's lock and only if the

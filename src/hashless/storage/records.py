@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ def to_record(row: Customer) -> CredentialRecord:
         legacy_format=row.legacy_format,
         legacy_hash=row.legacy_hash,
         blocked=row.credential_blocked,
+        write_fence=row.credential_fence_until,
     )
 
 
@@ -47,10 +49,14 @@ class _LockedCustomer:
         self._row.legacy_hash = None
         self._row.legacy_format = None
         self._row.credential_blocked = False
+        self._row.credential_fence_until = None
         self._row.migrated_at = self._row.migrated_at or utcnow()
 
     def mark_blocked(self) -> None:
         self._row.credential_blocked = True
+
+    def fence_writes(self, until: datetime) -> None:
+        self._row.credential_fence_until = until
 
     def set_email(self, email: str) -> None:
         self._row.email = email

@@ -44,8 +44,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from ulid import ULID
 
 from hashless.errors import AccountExists
-from hashless.migration.records import CredentialRecord, CredentialState
+from hashless.migration.records import CredentialRecord, CredentialRecords, CredentialState
 from hashless.platforms.medusa_v1.records import (
+    BY_EMAIL,
+    BY_ID,
     MARK,
     MedusaCredentialRecords,
     live,
@@ -106,41 +108,41 @@ _CUSTOMER_COLUMNS = (
     MARK.c.migrated_at,
 )
 _FIELDS = tuple(f.name for f in fields(MedusaCustomer))[: len(_CUSTOMER_COLUMNS)]
-_ADDRESS = tuple(address.c[name] for name in ADDRESS_COLUMNS)
+
+
+def _address_json(table: Any) -> ColumnElement[Any]:
+    """One ``address`` row as the JSON object Medusa's answers show."""
+    return func.jsonb_build_object(*(p for name in ADDRESS_COLUMNS for p in (name, table.c[name])))
+
+
+_BILLING = address.alias("billing_address")
 _SHIPPING = address.alias("shipping_address")
-_SHIPPING_ADDRESSES = (
-    select(
-        func.coalesce(
-            func.jsonb_agg(
-                func.jsonb_build_object(
-                    *(part for name in ADDRESS_COLUMNS for part in (name, _SHIPPING.c[name]))
-                )
-            ),
-            literal_column("'[]'::jsonb"),
-        )
-    )
-    .where(_SHIPPING.c.customer_id == customer.c.id, _SHIPPING.c.deleted_at.is_(None))
-    .scalar_subquery()
-)
-"""The customer's live addresses, as Medusa's ``shipping_addresses`` relation lists them."""
+# Two JSON columns rather than an address's sixteen: a login reads this row, and each
+# column costs the driver and SQLAlchemy work.
 _ACCOUNTS = (
-    select(*_CUSTOMER_COLUMNS, *_ADDRESS, _SHIPPING_ADDRESSES)
-    .select_from(
-        customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id).outerjoin(
-            address, address.c.id == customer.c.billing_address_id
+    select(
+        *_CUSTOMER_COLUMNS,
+        select(_address_json(_BILLING))
+        .where(_BILLING.c.id == customer.c.billing_address_id)
+        .scalar_subquery(),
+        # The live addresses, as Medusa's ``shipping_addresses`` relation lists them.
+        select(
+            func.coalesce(func.jsonb_agg(_address_json(_SHIPPING)), literal_column("'[]'::jsonb"))
         )
+        .where(_SHIPPING.c.customer_id == customer.c.id, _SHIPPING.c.deleted_at.is_(None))
+        .scalar_subquery(),
     )
+    .select_from(customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id))
     .where(live)
 )
+_ACCOUNT_BY_EMAIL = _ACCOUNTS.where(BY_EMAIL)
+_ACCOUNT_BY_ID = _ACCOUNTS.where(BY_ID)
 
 
 def _row(values: Sequence[Any]) -> MedusaCustomer:
-    own = values[: len(_CUSTOMER_COLUMNS)]
-    billing = values[len(_CUSTOMER_COLUMNS) : -1]
+    *own, billing, shipping = values
     return MedusaCustomer(
-        **dict(zip(_FIELDS, own, strict=True)),
-        billing_address=dict(zip(ADDRESS_COLUMNS, billing, strict=True)) if billing[0] else None,
-        shipping_addresses=values[-1],
+        **dict(zip(_FIELDS, own, strict=True)), billing_address=billing, shipping_addresses=shipping
     )
 
 
@@ -157,7 +159,8 @@ class MedusaCustomers:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
-        self.records = MedusaCredentialRecords(sessions)
+        self._records = MedusaCredentialRecords(sessions)
+        self.records: CredentialRecords = self._records
 
     @property
     def accounts(self) -> Select[Any]:
@@ -172,20 +175,19 @@ class MedusaCustomers:
 
     def record_of(self, row: Any) -> CredentialRecord:
         assert isinstance(row, MedusaCustomer)
-        return record_from((row.id, row.email, row.password_hash, row.in_store, row.blocked))
+        # The write fence is read under the lock only (``CredentialRecord.write_fence``).
+        return record_from((row.id, row.email, row.password_hash, row.in_store, row.blocked, None))
 
     def get(self, customer_id: str) -> MedusaCustomer | None:
         with self._sessions() as session:
-            found = session.execute(_ACCOUNTS.where(customer.c.id == customer_id)).one_or_none()
+            found = session.execute(_ACCOUNT_BY_ID, {"customer_id": customer_id}).one_or_none()
         return _row(found) if found is not None else None
 
     def find_by_email(self, email: str, *, within: Session | None = None) -> MedusaCustomer | None:
         if within is None:
             with self._sessions() as session:
                 return self.find_by_email(email, within=session)
-        found = within.execute(
-            _ACCOUNTS.where(customer.c.email == medusa_email(email))
-        ).one_or_none()
+        found = within.execute(_ACCOUNT_BY_EMAIL, {"email": medusa_email(email)}).one_or_none()
         return _row(found) if found is not None else None
 
     def insert_account(
@@ -276,8 +278,13 @@ class MedusaCustomers:
             ).all()
         return [_row(row) for row in rows], count
 
+    def existing_ids(self, customer_ids: Sequence[str]) -> set[str]:
+        with self._sessions() as session:
+            found = session.scalars(select(customer.c.id).where(customer.c.id.in_(customer_ids)))
+            return set(found)
+
     def clear_credential(self, customer_id: str, still_gone: Callable[[], bool]) -> bool:
-        with self.records.locked(customer_id) as locked:
+        with self._records.locked(customer_id) as locked:
             if locked is None or locked.record.state is not CredentialState.COGNITO:
                 return False
             if not still_gone():

@@ -26,9 +26,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Select, Table, and_, delete, func, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +50,8 @@ from hashless.platforms.medusa_v1.tables import customer
 from hashless.storage.hosted import CredentialMark
 
 __all__ = [
+    "BY_EMAIL",
+    "BY_ID",
     "MARK",
     "MedusaCredentialRecords",
     "live",
@@ -64,12 +77,13 @@ _RECORD_COLUMNS = (
     customer.c.password_hash,
     MARK.c.in_store,
     MARK.c.blocked,
+    MARK.c.fence_until,
 )
 
 
 def record_from(values: Sequence[Any]) -> CredentialRecord:
-    """The record of ``(id, email, password_hash, in_store, blocked)``."""
-    customer_id, email, password_hash, in_store, blocked = values
+    """The record of ``(id, email, password_hash, in_store, blocked, fence_until)``."""
+    customer_id, email, password_hash, in_store, blocked, fence_until = values
     if password_hash is not None:
         state = CredentialState.LEGACY
     elif in_store:
@@ -85,15 +99,22 @@ def record_from(values: Sequence[Any]) -> CredentialRecord:
         legacy_format=None,
         legacy_hash=password_hash,
         blocked=bool(blocked) and password_hash is not None,
+        write_fence=fence_until,
     )
 
 
-def _records() -> Select[Any]:
-    return (
-        select(*_RECORD_COLUMNS)
-        .select_from(customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id))
-        .where(live)
-    )
+_RECORDS = (
+    select(*_RECORD_COLUMNS)
+    .select_from(customer.outerjoin(MARK, MARK.c.customer_id == customer.c.id))
+    .where(live)
+)
+BY_EMAIL = customer.c.email == bindparam("email")
+BY_ID = customer.c.id == bindparam("customer_id")
+# Built once: a statement memoizes its cache key, which SQLAlchemy would otherwise
+# compute afresh on every login.
+_RECORD_BY_EMAIL = _RECORDS.where(BY_EMAIL)
+_RECORD_BY_ID = _RECORDS.where(BY_ID)
+_LOCK = _RECORD_BY_ID.with_for_update(of=customer)
 
 
 def upsert_mark(
@@ -138,6 +159,7 @@ class _LockedMedusaCustomer:
             migrated=self.current.state is CredentialState.LEGACY,
             in_store=True,
             blocked=False,
+            fence_until=None,
         )
         self.current = replace(
             self.current,
@@ -145,11 +167,16 @@ class _LockedMedusaCustomer:
             legacy_hash=None,
             legacy_format=None,
             blocked=False,
+            write_fence=None,
         )
 
     def mark_blocked(self) -> None:
         upsert_mark(self.connection, self.current.customer_id, blocked=True)
         self.current = replace(self.current, blocked=True)
+
+    def fence_writes(self, until: datetime) -> None:
+        upsert_mark(self.connection, self.current.customer_id, fence_until=until)
+        self.current = replace(self.current, write_fence=until)
 
     def set_email(self, email: str) -> None:
         email = medusa_email(email)
@@ -176,21 +203,19 @@ class MedusaCredentialRecords:
         self._sessions = sessions
 
     def find_by_email(self, email: str) -> CredentialRecord | None:
-        return self._one(_records().where(customer.c.email == medusa_email(email)))
+        return self._one(_RECORD_BY_EMAIL, {"email": medusa_email(email)})
 
     def get(self, customer_id: str) -> CredentialRecord | None:
-        return self._one(_records().where(customer.c.id == customer_id))
+        return self._one(_RECORD_BY_ID, {"customer_id": customer_id})
 
-    def _one(self, statement: Select[Any]) -> CredentialRecord | None:
+    def _one(self, statement: Select[Any], values: dict[str, str]) -> CredentialRecord | None:
         with self._sessions() as session:
-            row = session.execute(statement).one_or_none()
+            row = session.execute(statement, values).one_or_none()
         return record_from(row) if row is not None else None
 
     @contextmanager
     def locked(self, customer_id: str) -> Iterator[_LockedMedusaCustomer | None]:
         with self._sessions() as session, session.begin():
             connection = session.connection()
-            row = connection.execute(
-                _records().where(customer.c.id == customer_id).with_for_update(of=customer)
-            ).one_or_none()
+            row = connection.execute(_LOCK, {"customer_id": customer_id}).one_or_none()
             yield _LockedMedusaCustomer(connection, record_from(row)) if row else None

@@ -72,12 +72,12 @@ def update_customer(
     customer_id: str, body: AdminCustomerUpdate, ctx: Context, origin: Origin
 ) -> AdminCustomerResponse:
     row = _customer(ctx, customer_id)
-    if body.email is not None:
-        ctx.engine.change_email(customer_id, body.email)
-        ctx.guard.audit("email.changed", "success", customer_id, origin, actor="admin")
     profile = body.model_dump(include={"first_name", "last_name", "phone"}, exclude_unset=True)
     if body.metadata is not None:
         profile["metadata"] = merge_metadata(row.metadata_, body.metadata)
+    if body.email is not None:
+        ctx.engine.change_email(customer_id, body.email)
+        ctx.guard.audit("email.changed", "success", customer_id, origin, actor="admin")
     if profile:
         ctx.db.customers.update_profile(customer_id, profile)
     return _admin_view(ctx, _customer(ctx, customer_id))

@@ -108,6 +108,10 @@ def update_me(
     changes_email = body.email is not None and email_key(body.email) != email_key(row.email)
     if body.password is not None:
         validate_new_password(body.password)
+    # Checked before anything changes: a refused field must not leave a half-applied update.
+    profile = body.model_dump(include={"first_name", "last_name", "phone"}, exclude_unset=True)
+    if body.metadata is not None:
+        profile["metadata"] = merge_metadata(row.metadata_, body.metadata)
     if body.password is not None or changes_email:
         _require_proof(ctx, current, body.current_password, origin)
     if changes_email:
@@ -127,9 +131,6 @@ def update_me(
             origin,
             detail={"other_sessions_ended": str(ended)},
         )
-    profile = body.model_dump(include={"first_name", "last_name", "phone"}, exclude_unset=True)
-    if body.metadata is not None:
-        profile["metadata"] = merge_metadata(row.metadata_, body.metadata)
     if body.billing_address is not None:
         profile["billing_address"] = update_billing_address(
             row.billing_address, body.billing_address

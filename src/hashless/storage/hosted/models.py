@@ -40,5 +40,8 @@ class CredentialMark(HostedBase):
     """The credential store holds a password set or checked through hashless."""
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     """The pool refused the password of the legacy hash the store row holds."""
+    fence_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Until when a password write of unknown outcome may still land in the credential
+    store (``CredentialRecord.write_fence``)."""
     migrated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

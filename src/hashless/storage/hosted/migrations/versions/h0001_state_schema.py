@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("in_store", sa.Boolean(), nullable=False),
         sa.Column("blocked", sa.Boolean(), nullable=False),
+        sa.Column("fence_until", UTCDateTime(timezone=True), nullable=True),
         sa.Column("migrated_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_credential")),

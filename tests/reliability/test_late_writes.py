@@ -1,0 +1,165 @@
+"""A password write Cognito applies after its sender gave up never beats a later one.
+
+A proxy in front of moto holds ``AdminSetUserPassword`` well beyond the client's read
+timeout and then forwards it, as Cognito may apply a request whose answer was lost. A
+first login's write of the old password is held so; a reset follows at once. Without
+the engine's fence (rule 6) the reset answered 200 and the late write then put the
+old password back in Cognito. With it, the reset answers 503 until the fence has
+passed, and its password is the one Cognito keeps. Once in one process on SQLite, once
+across the two worker processes of ``hashless serve --workers 2`` on PostgreSQL.
+The timeouts are scaled down from production's (5 s read timeout, 60 s window) by ten.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from hashless.credentials.cognito import CognitoCredentialStore
+from hashless.credentials.provision import ProvisionedPool
+from hashless.demo.run import DEMO_PASSWORD
+from hashless.errors import InvalidCredentials
+from hashless.storage import Database
+from tests.reliability.conftest import cognito_client
+from tests.reliability.servers import KEYS, CountingProxy, Fault, ServedHashless
+from tests.reliability.test_cognito_faults import _context, legacy, serve
+from tests.reliability.test_workers import add_legacy
+
+READ_TIMEOUT = 0.5
+HOLD = 1.2
+"""How late the proxy forwards a held write: beyond the read timeout, inside the window."""
+WINDOW = 3.0
+NEW_PASSWORD = "the reset password"
+Send = Callable[[str, dict[str, str]], tuple[int, dict[str, str]]]
+
+
+@pytest.fixture(scope="module")
+def proxy(moto_url: str) -> Iterator[CountingProxy]:
+    with CountingProxy(moto_url) as late:
+        yield late
+
+
+@pytest.fixture(scope="module")
+def cognito(moto_url: str, pool: ProvisionedPool) -> CognitoCredentialStore:
+    """Cognito itself, not through the proxy."""
+    return CognitoCredentialStore(
+        cognito_client(moto_url), user_pool_id=pool.user_pool_id, client_id=pool.client_id
+    )
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the held write never reached Cognito"
+        time.sleep(0.05)
+
+
+def old_write_then_reset(
+    proxy: CountingProxy,
+    cognito: CognitoCredentialStore,
+    customer_id: str,
+    email: str,
+    token: str,
+    login: Send,
+    reset: Send,
+) -> None:
+    """The race of the issue, then what Cognito holds."""
+    landed = proxy.forwarded("AdminSetUserPassword")
+    proxy.inject("AdminSetUserPassword", Fault(delay=HOLD))
+    status, _ = login("/store/auth", {"email": email, "password": DEMO_PASSWORD})
+    assert status == 503
+    proxy.clear()
+    body = {"email": email, "token": token, "password": NEW_PASSWORD}
+    status, headers = reset("/store/customers/password-reset", body)
+    assert status == 503, "a reset was sent while the old password was still in flight"
+    assert 1 <= int(headers["retry-after"]) <= WINDOW + 1
+    _wait_for(lambda: proxy.forwarded("AdminSetUserPassword") > landed)
+    # The late write has landed: Cognito holds the old password, the row says legacy.
+    cognito.check(customer_id, DEMO_PASSWORD)
+    deadline = time.monotonic() + WINDOW + 30
+    while (status := reset("/store/customers/password-reset", body)[0]) == 503:
+        assert time.monotonic() < deadline, "the fence never passed"
+        time.sleep(0.2)
+    assert status == 200
+    cognito.check(customer_id, NEW_PASSWORD)
+    with pytest.raises(InvalidCredentials):
+        cognito.check(customer_id, DEMO_PASSWORD)
+    assert login("/store/auth", {"email": email, "password": NEW_PASSWORD})[0] == 200
+    assert login("/store/auth", {"email": email, "password": DEMO_PASSWORD})[0] == 401
+
+
+def test_a_late_old_write_never_beats_a_reset_in_one_process(
+    proxy: CountingProxy,
+    pool: ProvisionedPool,
+    cognito: CognitoCredentialStore,
+    tmp_path: Path,
+) -> None:
+    """One process on SQLite: the held old password lands first, the reset's last."""
+    with serve(proxy.url, pool, tmp_path, READ_TIMEOUT, write_window=WINDOW) as client:
+        customer = legacy(client)
+        token, _ = _context(client).db.reset_tokens.issue(customer.id)
+
+        def send(path: str, body: dict[str, str]) -> tuple[int, dict[str, str]]:
+            response = client.post(path, json=body)
+            return response.status_code, dict(response.headers)
+
+        old_write_then_reset(proxy, cognito, customer.id, customer.email, token, send, send)
+
+
+def _sender(connection: http.client.HTTPConnection) -> Send:
+    def send(path: str, body: dict[str, str]) -> tuple[int, dict[str, str]]:
+        connection.request("POST", path, json.dumps(body), {"content-type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+
+    return send
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not Path("/proc/net/tcp").exists(), reason="tells the workers apart through Linux's /proc"
+)
+def test_a_late_old_write_never_beats_a_reset_on_another_worker(
+    proxy: CountingProxy,
+    pool: ProvisionedPool,
+    cognito: CognitoCredentialStore,
+    workers_database: str,
+    tmp_path: Path,
+) -> None:
+    """``serve --workers 2`` on PostgreSQL: the login on one worker, the reset on the other."""
+    env = {
+        "COGNITO_USER_POOL_ID": pool.user_pool_id,
+        "COGNITO_CLIENT_ID": pool.client_id,
+        "COGNITO_ENDPOINT_URL": proxy.url,
+        "COGNITO_ACCESS_KEY_ID": KEYS["access_key_id"],
+        "COGNITO_SECRET_ACCESS_KEY": KEYS["secret_access_key"],
+        "HASHLESS_DATABASE_URL": workers_database,
+        "HASHLESS_CONCURRENCY": "4",
+        "HASHLESS_COOKIE_SECURE": "false",
+        "HASHLESS_LOGIN_FAILURE_FLOOR_MS": "0",
+        "HASHLESS_COGNITO_READ_TIMEOUT_MS": str(round(READ_TIMEOUT * 1000)),
+        "HASHLESS_COGNITO_WRITE_WINDOW_SECONDS": str(WINDOW),
+        "HASHLESS_COGNITO_RATE_FILE": str(tmp_path / "quota.bin"),
+    }
+    with ServedHashless(env, workers=2, cwd=tmp_path) as served:
+        db = Database.connect(workers_database, pool_size=2, apply_migrations=False)
+        email = f"late-{uuid.uuid4().hex[:10]}@example.com"
+        customer_id = add_legacy(db, email)
+        token, _ = db.reset_tokens.issue(customer_id)
+        login_on, reset_on = served.spread_connections(per_worker=1)
+        try:
+            assert served.worker_of(login_on) != served.worker_of(reset_on)
+            old_write_then_reset(
+                proxy, cognito, customer_id, email, token, _sender(login_on), _sender(reset_on)
+            )
+        finally:
+            login_on.close()
+            reset_on.close()
+            db.engine.dispose()
