@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -62,6 +63,7 @@ def medusa(postgres_database: str) -> Iterator[Engine]:
     engine = create_engine(make_url(POSTGRES_URL).set(database=name), pool_size=60)
     with engine.begin() as connection:
         connection.exec_driver_sql(MEDUSA_V2_AUTH_DDL)
+    migrate_state(engine, "hashless")
     try:
         yield engine
     finally:
@@ -114,7 +116,9 @@ class SlowStore(InMemoryCredentialStore):
 class Setup:
     def __init__(self, medusa: Engine, include_admins: bool = False) -> None:
         self.store = SlowStore()
-        self.records = MedusaV2Records(medusa, include_admins=include_admins)
+        self.records = MedusaV2Records(
+            medusa, state_schema="hashless", include_admins=include_admins
+        )
         verifiers = VerifierRegistry([MedusaV2Verifier()], concurrency=32)
         engine = MigrationEngine(self.records, self.store, verifiers)
         self.flows = MedusaV2Flows(engine, self.records, self.store, include_admins=include_admins)
@@ -262,7 +266,6 @@ def test_logins_are_limited_per_email_and_audited(medusa: Engine) -> None:
     """After the account rule's free failures even the right password is refused for a
     while (TooManyAttempts, not InvalidCredentials); failures and the refusal are in the
     audit trail of hashless' own schema, which Medusa's tables never see."""
-    migrate_state(medusa, "hashless")
     setup = Setup(medusa)
     state = sessionmaker(state_engine(medusa, "hashless"))
     logins = GuardedLogins(setup.flows, LoginThrottleRepository(state), AuditLog(state))
@@ -284,3 +287,105 @@ def test_logins_are_limited_per_email_and_audited(medusa: Engine) -> None:
         )
     assert events.count("login.failed") == ACCOUNT_RULE.free + 1
     assert "login.limited" in events
+
+
+def test_blocked_is_stored_beside_the_identity_and_cleared_by_the_move(medusa: Engine) -> None:
+    """``mark_blocked`` lands in the state schema's ``credential`` row: later reads say
+    blocked while the hash is there; ``mark_in_store`` clears it with the hash."""
+    records = Setup(medusa).records
+    identity = add_identity(medusa, email(), {"password": _medusa_hash(OLD)}, None)
+    with records.locked(identity) as locked:
+        assert locked is not None and not locked.record.blocked
+        locked.mark_blocked()
+    record = records.get(identity)
+    assert record is not None and record.blocked and record.state is CredentialState.LEGACY
+    with records.locked(identity) as locked:
+        assert locked is not None and locked.record.blocked
+        locked.mark_in_store()
+    record = records.get(identity)
+    assert record is not None and not record.blocked
+    assert record.state is CredentialState.COGNITO
+
+
+def test_a_write_fence_is_kept_until_the_password_lands(medusa: Engine) -> None:
+    """``fence_writes`` is read by the next locker and cleared by ``mark_in_store``; a
+    deleted identity takes its mark with it."""
+    records = Setup(medusa).records
+    identity = add_identity(medusa, email(), {"password": _medusa_hash(OLD)}, None)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    with records.locked(identity) as locked:
+        assert locked is not None and locked.record.write_fence is None
+        locked.fence_writes(until)
+        assert locked.record.write_fence == until
+    with records.locked(identity) as locked:
+        assert locked is not None and locked.record.write_fence == until
+        locked.mark_in_store()
+    with records.locked(identity) as locked:
+        assert locked is not None and locked.record.write_fence is None
+        locked.fence_writes(until)
+        locked.mark_deleted()
+    with medusa.connect() as connection:
+        marks = connection.execute(
+            text("SELECT count(*) FROM hashless.credential WHERE customer_id = :id"),
+            {"id": identity},
+        ).scalar_one()
+    assert marks == 0
+
+
+def _waits_for_a_lock(medusa: Engine) -> bool:
+    with medusa.connect() as connection:
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
+
+
+def test_a_locker_that_waited_sees_the_fence_its_predecessor_set(medusa: Engine) -> None:
+    """A second locker already waiting on the row lock when the first one sets the fence
+    still reads it: the mark is read after the lock is granted, not in the snapshot of
+    the statement that waited."""
+    records = Setup(medusa).records
+    identity = add_identity(medusa, email(), {"password": _medusa_hash(OLD)}, None)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    seen: list[datetime | None] = []
+    first_in = threading.Event()
+
+    def second() -> None:
+        first_in.wait()
+        with records.locked(identity) as locked:
+            assert locked is not None
+            seen.append(locked.record.write_fence)
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    with records.locked(identity) as locked:
+        assert locked is not None
+        first_in.set()
+        deadline = time.monotonic() + 10
+        while not _waits_for_a_lock(medusa) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        locked.fence_writes(until)
+    waiter.join()
+    assert seen == [until]
+
+
+def test_a_reset_whose_write_is_in_doubt_fences_the_next_one(medusa: Engine) -> None:
+    """A reset's password write with an unknown outcome fences the identity in the state
+    schema: the next reset within the window is refused as an outage, surely unsent
+    (``maybe_applied=False``), and the store still holds no later password."""
+    setup = Setup(medusa)
+    address = email()
+    registered = setup.flows.register(address, "first password")
+    setup.store.fail_next("set_password", CredentialStoreUnavailable("set_password", "timeout"))
+    with pytest.raises(CredentialStoreUnavailable):
+        setup.flows.update(address, "second password")
+    fenced = setup.records.get(registered.id)
+    assert fenced is not None and fenced.write_fence is not None
+    with pytest.raises(CredentialStoreUnavailable) as refused:
+        setup.flows.update(address, "third password")
+    assert refused.value.maybe_applied is False
+    setup.store.check(registered.id, "first password")

@@ -209,3 +209,32 @@ def test_a_write_fence_is_kept_until_the_password_lands(adapter: Adapter) -> Non
         locked.mark_in_store()
     with records.locked(cid) as locked:
         assert locked is not None and locked.record.write_fence is None
+
+
+def test_a_locker_that_waited_sees_the_fence_its_predecessor_set(adapter: Adapter) -> None:
+    """A locker already waiting when the holder sets the fence reads it once its turn
+    comes (PostgreSQL: a row the lock statement joins is read in that statement's
+    snapshot, which predates the holder's commit)."""
+    from datetime import UTC, datetime, timedelta
+
+    records = adapter.db.records
+    cid = adapter.add_legacy("ann@example.com", HASH)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    seen: list[object] = []
+    first_in = threading.Event()
+
+    def second() -> None:
+        first_in.wait()
+        with records.locked(cid) as locked:
+            assert locked is not None
+            seen.append(locked.record.write_fence)
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    with records.locked(cid) as locked:
+        assert locked is not None
+        first_in.set()
+        time.sleep(0.3)  # the second locker is waiting meanwhile
+        locked.fence_writes(until)
+    waiter.join()
+    assert seen == [until]

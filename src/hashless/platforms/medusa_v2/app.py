@@ -42,8 +42,8 @@ __all__ = [
 
 
 def migrate_state(medusa: Engine, schema: str) -> None:
-    """hashless' own tables (throttle counters, audit trail) in ``schema`` of Medusa's
-    database; Medusa's own tables are never altered."""
+    """hashless' own tables (throttle counters, audit trail, credential marks) in
+    ``schema`` of Medusa's database; Medusa's own tables are never altered."""
     migrate(state_engine(medusa, schema), hosted_migrations(schema))
 
 
@@ -58,7 +58,9 @@ def provider_context(
         )
     state = sessionmaker(state_engine(medusa, settings.state_schema))
     audit = AuditLog(state)
-    records = MedusaV2Records(medusa, include_admins=settings.medusa_v2_admins)
+    records = MedusaV2Records(
+        medusa, state_schema=settings.state_schema, include_admins=settings.medusa_v2_admins
+    )
     engine = MigrationEngine(
         records,
         store,

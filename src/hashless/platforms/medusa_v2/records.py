@@ -19,6 +19,10 @@ What this module writes in Medusa's tables, and nothing else:
 - the ``auth_identity`` row deleted (its provider identities and reset tokens go
   with it through Medusa's own ``ON DELETE CASCADE``) by ``mark_deleted``.
 
+The blocked mark and the write fence live in hashless' state schema (``credential``,
+keyed by the auth identity id), outer-joined to every read and written in the
+transaction that holds the ``provider_identity`` row lock.
+
 Identities that belong to an admin (``app_metadata.user_id``) stay Medusa's unless
 ``include_admins`` is on: they are invisible here, so their hashes never move.
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -38,6 +43,7 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    bindparam,
     delete,
     func,
     insert,
@@ -52,6 +58,8 @@ from ulid import ULID
 
 from hashless.errors import AccountExists
 from hashless.migration.records import CredentialRecord, CredentialState
+from hashless.storage.hosted import STORE_SCHEMA, state_engine
+from hashless.storage.hosted.marks import MARK, upsert_mark
 
 __all__ = [
     "LEGACY_FORMAT",
@@ -68,7 +76,7 @@ PROVIDER = "emailpass"
 LEGACY_FORMAT = "medusa-v2"
 """The verifier for the hashes Medusa's ``emailpass`` wrote."""
 
-_medusa = MetaData()
+_medusa = MetaData(schema=STORE_SCHEMA)
 auth_identity = Table(
     "auth_identity",
     _medusa,
@@ -91,7 +99,8 @@ provider_identity = Table(
     Column("updated_at", DateTime(timezone=True)),
     Column("deleted_at", DateTime(timezone=True)),
 )
-"""Only the columns hashless reads or writes; Medusa's migrations own the tables."""
+"""Only the columns hashless reads or writes; Medusa's migrations own the tables (in
+the connection's default schema: ``STORE_SCHEMA`` is never rendered)."""
 
 
 def new_auth_identity_id() -> str:
@@ -146,8 +155,11 @@ def _identities(include_admins: bool) -> Select[Any]:
             _HASH.label("legacy_hash"),
             auth_identity.c.id,
             auth_identity.c.app_metadata,
+            MARK.c.blocked,
+            MARK.c.fence_until,
         )
         .join(auth_identity, auth_identity.c.id == provider_identity.c.auth_identity_id)
+        .outerjoin(MARK, MARK.c.customer_id == auth_identity.c.id)
         .where(
             provider_identity.c.provider == PROVIDER,
             provider_identity.c.deleted_at.is_(None),
@@ -162,7 +174,9 @@ def _identities(include_admins: bool) -> Select[Any]:
     return query
 
 
-def _record(row: Any) -> CredentialRecord:
+def _record(row: Any, mark: Any) -> CredentialRecord:
+    """The record of an identity ``row`` and its credential ``mark`` (``blocked``,
+    ``fence_until``; None: no mark)."""
     legacy = row.legacy_hash is not None
     return CredentialRecord(
         customer_id=row.id,
@@ -170,7 +184,15 @@ def _record(row: Any) -> CredentialRecord:
         state=CredentialState.LEGACY if legacy else CredentialState.COGNITO,
         legacy_format=LEGACY_FORMAT if legacy else None,
         legacy_hash=row.legacy_hash,
+        # A refusal is about the hash it was made for: moot once the hash is gone.
+        blocked=mark is not None and bool(mark.blocked) and legacy,
+        write_fence=mark.fence_until if mark is not None else None,
     )
+
+
+_MARK_OF = select(MARK.c.blocked, MARK.c.fence_until).where(
+    MARK.c.customer_id == bindparam("customer_id")
+)
 
 
 def _identity(row: Any) -> MedusaIdentity:
@@ -186,10 +208,10 @@ def _identity(row: Any) -> MedusaIdentity:
 class _LockedIdentity:
     """One customer's ``emailpass`` provider identity under ``SELECT ... FOR UPDATE``."""
 
-    def __init__(self, connection: Connection, row: Any) -> None:
+    def __init__(self, connection: Connection, row: Any, mark: Any) -> None:
         self._connection = connection
         self._row = row
-        self._record = _record(row)
+        self._record = _record(row, mark)
 
     @property
     def record(self) -> CredentialRecord:
@@ -204,14 +226,31 @@ class _LockedIdentity:
                 updated_at=func.now(),
             )
         )
+        upsert_mark(
+            self._connection,
+            self._row.id,
+            migrated=self._record.state is CredentialState.LEGACY,
+            in_store=True,
+            blocked=False,
+            fence_until=None,
+        )
         self._record = replace(
-            self._record, state=CredentialState.COGNITO, legacy_format=None, legacy_hash=None
+            self._record,
+            state=CredentialState.COGNITO,
+            legacy_format=None,
+            legacy_hash=None,
+            blocked=False,
+            write_fence=None,
         )
 
     def mark_blocked(self) -> None:
-        # The hash stays, so the customer keeps logging in through it; the engine's
-        # ``migration.blocked`` event (audit trail, metrics) is what records the refusal.
+        # The hash stays, so the customer keeps logging in through it.
+        upsert_mark(self._connection, self._row.id, blocked=True)
         self._record = replace(self._record, blocked=True)
+
+    def fence_writes(self, until: datetime) -> None:
+        upsert_mark(self._connection, self._row.id, fence_until=until)
+        self._record = replace(self._record, write_fence=until)
 
     def set_email(self, email: str) -> None:
         try:
@@ -227,13 +266,15 @@ class _LockedIdentity:
 
     def mark_deleted(self) -> None:
         self._connection.execute(delete(auth_identity).where(auth_identity.c.id == self._row.id))
+        self._connection.execute(delete(MARK).where(MARK.c.customer_id == self._row.id))
 
 
 class MedusaV2Records:
-    """``CredentialRecords`` over a Medusa v2 database (PostgreSQL)."""
+    """``CredentialRecords`` over a Medusa v2 database (PostgreSQL), hashless' marks in
+    its ``state_schema``."""
 
-    def __init__(self, engine: Engine, *, include_admins: bool = False) -> None:
-        self._engine = engine
+    def __init__(self, engine: Engine, *, state_schema: str, include_admins: bool = False) -> None:
+        self._engine = state_engine(engine, state_schema)
         self._query = _identities(include_admins)
         self._any = _identities(include_admins=True)
 
@@ -245,12 +286,12 @@ class MedusaV2Records:
             row = connection.execute(
                 self._any.where(provider_identity.c.entity_id == entity_id)
             ).one_or_none()
-        return (_record(row), _identity(row)) if row is not None else None
+        return (_record(row, row), _identity(row)) if row is not None else None
 
     def _one(self, condition: Any) -> CredentialRecord | None:
         with self._engine.connect() as connection:
             row = connection.execute(self._query.where(condition)).one_or_none()
-        return _record(row) if row is not None else None
+        return _record(row, row) if row is not None else None
 
     def find_by_email(self, email: str) -> CredentialRecord | None:
         return self._one(provider_identity.c.entity_id == email)
@@ -274,7 +315,14 @@ class MedusaV2Records:
                     of=provider_identity
                 )
             ).one_or_none()
-            yield _LockedIdentity(connection, row) if row is not None else None
+            if row is None:
+                yield None
+                return
+            # Read afresh now that the lock is held: the locking statement's snapshot
+            # predates the commit of the holder it waited for, so a mark that holder
+            # wrote (a write fence) would be missing from it.
+            mark = connection.execute(_MARK_OF, {"customer_id": row.id}).one_or_none()
+            yield _LockedIdentity(connection, row, mark)
 
     def insert(self, customer_id: str, email: str) -> MedusaIdentity:
         """A new customer identity with no hash; ``AccountExists`` if the email is taken."""
