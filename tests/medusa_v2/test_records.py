@@ -38,6 +38,7 @@ from hashless.storage import AuditLog, LoginThrottleRepository
 from hashless.storage.hosted import state_engine
 from tests.conftest import POSTGRES_URL
 from tests.medusa_v2.schema import MEDUSA_V2_AUTH_DDL
+from tests.support import fence_seen_by_a_waiter
 
 pytestmark = pytest.mark.postgres
 
@@ -351,26 +352,13 @@ def test_a_locker_that_waited_sees_the_fence_its_predecessor_set(medusa: Engine)
     records = Setup(medusa).records
     identity = add_identity(medusa, email(), {"password": _medusa_hash(OLD)}, None)
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
-    seen: list[datetime | None] = []
-    first_in = threading.Event()
 
-    def second() -> None:
-        first_in.wait()
-        with records.locked(identity) as locked:
-            assert locked is not None
-            seen.append(locked.record.write_fence)
-
-    waiter = threading.Thread(target=second)
-    waiter.start()
-    with records.locked(identity) as locked:
-        assert locked is not None
-        first_in.set()
+    def waiting() -> None:
         deadline = time.monotonic() + 10
         while not _waits_for_a_lock(medusa) and time.monotonic() < deadline:
             time.sleep(0.02)
-        locked.fence_writes(until)
-    waiter.join()
-    assert seen == [until]
+
+    assert fence_seen_by_a_waiter(records, identity, until, waiting) == [until]
 
 
 def test_a_reset_whose_write_is_in_doubt_fences_the_next_one(medusa: Engine) -> None:

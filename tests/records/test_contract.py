@@ -17,7 +17,7 @@ from hashless.errors import AccountExists, InvalidCredentials
 from hashless.legacy import VerifierRegistry
 from hashless.migration import CredentialState, MigrationEngine
 from tests.records.conftest import Adapter
-from tests.support import PlainSha256
+from tests.support import PlainSha256, fence_seen_by_a_waiter
 
 HASH = PlainSha256.encode("old password")
 
@@ -217,24 +217,8 @@ def test_a_locker_that_waited_sees_the_fence_its_predecessor_set(adapter: Adapte
     snapshot, which predates the holder's commit)."""
     from datetime import UTC, datetime, timedelta
 
-    records = adapter.db.records
     cid = adapter.add_legacy("ann@example.com", HASH)
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
-    seen: list[object] = []
-    first_in = threading.Event()
-
-    def second() -> None:
-        first_in.wait()
-        with records.locked(cid) as locked:
-            assert locked is not None
-            seen.append(locked.record.write_fence)
-
-    waiter = threading.Thread(target=second)
-    waiter.start()
-    with records.locked(cid) as locked:
-        assert locked is not None
-        first_in.set()
-        time.sleep(0.3)  # the second locker is waiting meanwhile
-        locked.fence_writes(until)
-    waiter.join()
+    # The second locker is waiting after 0.3 s (if not, the test cannot fail, not flake).
+    seen = fence_seen_by_a_waiter(adapter.db.records, cid, until, lambda: time.sleep(0.3))
     assert seen == [until]

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hashless.errors import AccountExists
 from hashless.migration.records import CredentialRecord, CredentialState
 from hashless.platforms.medusa_v1.tables import customer
-from hashless.storage.hosted.marks import MARK, upsert_mark
+from hashless.storage.hosted.marks import MARK, mark_moved, upsert_mark
 
 __all__ = [
     "BY_EMAIL",
@@ -131,22 +131,7 @@ class _LockedMedusaCustomer:
 
     def mark_in_store(self) -> None:
         self._touch(password_hash=None)
-        upsert_mark(
-            self.connection,
-            self.current.customer_id,
-            migrated=self.current.state is CredentialState.LEGACY,
-            in_store=True,
-            blocked=False,
-            fence_until=None,
-        )
-        self.current = replace(
-            self.current,
-            state=CredentialState.COGNITO,
-            legacy_hash=None,
-            legacy_format=None,
-            blocked=False,
-            write_fence=None,
-        )
+        self.current = mark_moved(self.connection, self.current)
 
     def mark_blocked(self) -> None:
         upsert_mark(self.connection, self.current.customer_id, blocked=True)

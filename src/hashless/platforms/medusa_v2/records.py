@@ -59,7 +59,7 @@ from ulid import ULID
 from hashless.errors import AccountExists
 from hashless.migration.records import CredentialRecord, CredentialState
 from hashless.storage.hosted import STORE_SCHEMA, state_engine
-from hashless.storage.hosted.marks import MARK, upsert_mark
+from hashless.storage.hosted.marks import MARK, mark_moved, upsert_mark
 
 __all__ = [
     "LEGACY_FORMAT",
@@ -226,22 +226,7 @@ class _LockedIdentity:
                 updated_at=func.now(),
             )
         )
-        upsert_mark(
-            self._connection,
-            self._row.id,
-            migrated=self._record.state is CredentialState.LEGACY,
-            in_store=True,
-            blocked=False,
-            fence_until=None,
-        )
-        self._record = replace(
-            self._record,
-            state=CredentialState.COGNITO,
-            legacy_format=None,
-            legacy_hash=None,
-            blocked=False,
-            write_fence=None,
-        )
+        self._record = mark_moved(self._connection, self._record)
 
     def mark_blocked(self) -> None:
         # The hash stays, so the customer keeps logging in through it.

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func
 from sqlalchemy.dialects.postgresql import insert
 
+from hashless.migration.records import CredentialRecord, CredentialState
 from hashless.storage.hosted.models import CredentialMark
 
-__all__ = ["MARK", "upsert_mark"]
+__all__ = ["MARK", "mark_moved", "upsert_mark"]
 
 MARK = cast(Table, CredentialMark.__table__)
 
@@ -29,4 +31,26 @@ def upsert_mark(
         insert(MARK)
         .values(customer_id=customer_id, **inserted)
         .on_conflict_do_update(index_elements=[MARK.c.customer_id], set_=changed)
+    )
+
+
+def mark_moved(connection: Connection, record: CredentialRecord) -> CredentialRecord:
+    """Mark ``record``'s password as the credential store's (blocked mark and write fence
+    cleared, the first migration's time kept); the record as it reads from now on. The
+    store's own hash column is the caller's to empty."""
+    upsert_mark(
+        connection,
+        record.customer_id,
+        migrated=record.state is CredentialState.LEGACY,
+        in_store=True,
+        blocked=False,
+        fence_until=None,
+    )
+    return replace(
+        record,
+        state=CredentialState.COGNITO,
+        legacy_hash=None,
+        legacy_format=None,
+        blocked=False,
+        write_fence=None,
     )
