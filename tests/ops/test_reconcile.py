@@ -202,6 +202,8 @@ def test_needs_attention_ignores_harmless_leftovers(world: World) -> None:
 def test_users_hashless_did_not_make_are_never_touched(world: World) -> None:
     """A pool shared with another app: its users (django-42, an email) are counted, never
     reported or deleted; a leftover of a deleted customer with an imported id still is."""
+    if world.env:
+        pytest.skip("imported ids are a feature of hashless' own table (`hashless import`)")
     for username in ("django-42", "someone-else"):
         world.store.create(username, f"{username}@example.com")
     (imported,) = world.db.customers.insert_legacy(
