@@ -26,7 +26,7 @@ from hashless.credentials.client import make_cognito_client
 from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.legacy import default_registry
 from hashless.migration import MigrationEngine
-from hashless.service.guard import ACCOUNT_RULE, ADDRESS_RULE
+from hashless.service.limits import ACCOUNT_RULE, ADDRESS_RULE
 from hashless.service.schemas import CustomerOut, CustomerResponse
 from hashless.storage import AuditEntry, ThrottleRule
 from hashless.storage.models import Customer

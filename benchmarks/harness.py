@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +29,8 @@ from hashless.storage.models import Customer
 
 __all__ = [
     "POOL_ID",
+    "REDIS_SERVER",
+    "RedisServer",
     "Service",
     "StandIn",
     "cpu_seconds",
@@ -39,6 +43,8 @@ HERE = Path(__file__).resolve().parent
 POOL_ID = "us-east-1_Bench0001"
 CLIENT_ID = "benchclient0000000000000000"
 _TICKS = os.sysconf("SC_CLK_TCK")
+REDIS_SERVER = shutil.which("redis-server")
+"""Debian's ``redis-server``, if installed: the benchmarks start a private one."""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -128,19 +134,34 @@ def service_environment(standin: StandIn, database_url: str, **extra: str) -> di
 
 
 class Service:
-    """``hashless serve`` on a configured (non-demo) start, in a child process."""
+    """``hashless serve`` on a configured (non-demo) start, in a child process.
 
-    def __init__(self, env: dict[str, str], port: int, workdir: Path) -> None:
+    It leads a process group of its own (its workers with it), so that ``kill`` can
+    take a whole "host" down at once, as a machine that loses power would go.
+    """
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        port: int,
+        workdir: Path,
+        *,
+        host: str = "127.0.0.1",
+        workers: int = 1,
+    ) -> None:
+        self.host = host
         self.port = port
-        self.log = (workdir / f"serve-{port}.log").open("wb")
+        self.log = (workdir / f"serve-{host}-{port}.log").open("wb")
         hashless = Path(sys.executable).with_name("hashless")
         self.started = time.perf_counter()
+        command = [str(hashless), "serve", "--host", host, "--port", str(port)]
         self.process = subprocess.Popen(
-            [str(hashless), "serve", "--port", str(port)],
+            [*command, "--workers", str(workers)] if workers > 1 else command,
             env=env,
             cwd=workdir,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.ready_after = self._wait_ready()
 
@@ -151,7 +172,7 @@ class Service:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hashless serve exited; see {self.log.name}")
             try:
-                url = f"http://127.0.0.1:{self.port}/health"
+                url = f"http://{self.host}:{self.port}/health"
                 with urllib.request.urlopen(url, timeout=1) as response:
                     if response.status == 200:
                         return time.perf_counter() - self.started
@@ -164,6 +185,12 @@ class Service:
     def pid(self) -> int:
         return self.process.pid
 
+    def kill(self) -> None:
+        """SIGKILL to the server and its workers: nothing of theirs runs after this."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.log.close()
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
         try:
@@ -172,6 +199,58 @@ class Service:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+class RedisServer:
+    """A private ``redis-server`` (nothing on disk) on a free port, for one run.
+
+    ``pause`` (SIGSTOP) makes it a Redis that no longer answers, ``resume`` brings it back.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER or "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.02)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def pause(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        self.resume()
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 def seed_customers(

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,6 +26,9 @@ from hashless.storage.hosted import STATE_TABLES
 from hashless.storage.models import Base
 from tests.medusa_v1_schema import MEDUSA_V1_DDL, MEDUSA_V1_TABLES
 from tests.support import PlainSha256, scratch_database
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from harness import REDIS_SERVER, RedisServer
 
 POSTGRES_URL = os.environ.get(
     "HASHLESS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -151,3 +158,29 @@ def moto_endpoint() -> Iterator[str]:
     """One in-process moto server for the session; each test provisions its own pool."""
     with running_emulator() as endpoint:
         yield endpoint
+
+
+@contextmanager
+def private_redis() -> Iterator[RedisServer]:
+    """A private ``redis-server`` (its own port, nothing on disk), stopped after; skips
+    without Debian's redis-server, which CI=true requires."""
+    if REDIS_SERVER is None:
+        message = "redis-server is not installed (Debian: apt-get install redis-server)"
+        if IN_CI:
+            pytest.fail(message + " (CI=true requires it)")
+        pytest.skip(message)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = RedisServer(port)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis for one test, which the test may pause or stop (marker ``redis``)."""
+    with private_redis() as server:
+        yield server

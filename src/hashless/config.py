@@ -7,8 +7,9 @@ Names keep the original plugin's ``COGNITO_*`` variables; hashless' own are
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -150,7 +151,8 @@ class Settings(BaseSettings):
     )
     """Cognito calls per second this host makes per quota category (0: no limit):
     UserAuthentication (logins), UserCreation, UserAccountRecovery (password sets),
-    UserUpdate (email changes, deletes). Several hosts: give each quota / hosts."""
+    UserUpdate (email changes, deletes). Several hosts: share them through Redis
+    (HASHLESS_QUOTA_REDIS_URL), or give each host quota / hosts."""
     cognito_rate_create: float = Field(
         default=50, ge=0, validation_alias=_env("HASHLESS_COGNITO_RATE_CREATE")
     )
@@ -168,6 +170,21 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("HASHLESS_COGNITO_RATE_FILE")
     )
     """The file every worker on this host shares its quota through; default in /dev/shm."""
+    quota_redis_url: SecretStr | None = Field(
+        default=None, validation_alias=_env("HASHLESS_QUOTA_REDIS_URL")
+    )
+    """Redis that every worker on every host shares the Cognito rates through (unset: the
+    file above, one budget per host). A secret: the URL may hold Redis' password."""
+    quota_redis_key: str | None = Field(
+        default=None, validation_alias=_env("HASHLESS_QUOTA_REDIS_KEY")
+    )
+    """The buckets' key prefix in Redis; default ``hashless:quota:<pool id>``."""
+    trusted_proxies: str | None = Field(
+        default=None, validation_alias=_env("HASHLESS_TRUSTED_PROXIES")
+    )
+    """Addresses or networks of the proxies in front of hashless, comma-separated
+    (``10.0.0.0/8,192.0.2.7``; ``*``: any), whose ``X-Forwarded-For`` names the client.
+    Unset: the header is ignored and the client is the connection's address."""
     cognito_connect_timeout_ms: int = Field(
         default=2000, ge=100, le=60000, validation_alias=_env("HASHLESS_COGNITO_CONNECT_TIMEOUT_MS")
     )
@@ -230,6 +247,30 @@ class Settings(BaseSettings):
         except (KeyError, IndexError, ValueError):
             raise ValueError("may contain only the placeholders {token} and {email}") from None
         return template
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries != ["*"]:
+            for entry in entries:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{entry!r} is not an IP address or network: list the proxies' "
+                        "addresses or networks, comma-separated (10.0.0.0/8,192.0.2.7), or *"
+                    ) from None
+        return ",".join(entries)
+
+    @property
+    def proxy_settings(self) -> dict[str, Any]:
+        """uvicorn's ``proxy_headers`` and ``forwarded_allow_ips`` for this setting."""
+        if self.trusted_proxies is None:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies}
 
     @field_validator("admin_token", "provider_token")
     @classmethod

@@ -90,7 +90,7 @@ def test_state_migrations_match_the_models(medusa_v1_db: Database) -> None:
         diff = compare_metadata(context, expected)
     plain.dispose()
     assert [d for d in diff if d[0] != "add_fk"] == []
-    assert len(diff) == 2
+    assert len(diff) == 3
     assert all(d[0] == "add_fk" and d[1].referred_table.name == "customer" for d in diff)
 
 

@@ -33,7 +33,7 @@ from hashless.platforms.medusa_v2.app import migrate_state
 from hashless.platforms.medusa_v2.flows import MedusaV2Flows, StaysWithMedusa
 from hashless.platforms.medusa_v2.guard import GuardedLogins
 from hashless.platforms.medusa_v2.records import MedusaV2Records
-from hashless.service.guard import ACCOUNT_RULE
+from hashless.service.limits import ACCOUNT_RULE
 from hashless.storage import AuditLog, LoginThrottleRepository
 from hashless.storage.hosted import state_engine
 from tests.conftest import POSTGRES_URL

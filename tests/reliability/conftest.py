@@ -16,8 +16,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from hashless.credentials.client import make_cognito_client
+from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.provision import ProvisionedPool, provision_pool
-from tests.reliability.servers import KEYS, REGION, moto_server
+from tests.reliability.servers import KEYS, REGION, CountingProxy, moto_server
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +65,21 @@ def pool(moto_cognito: CognitoIdentityProviderClient) -> ProvisionedPool:
     Tests share it: each keeps to users of its own, told apart by their emails.
     """
     return provision_pool(moto_cognito, pool_name="reliability")
+
+
+@pytest.fixture(scope="module")
+def proxy(moto_url: str) -> Iterator[CountingProxy]:
+    """A counting (and, on request, misbehaving) proxy in front of moto, per module."""
+    with CountingProxy(moto_url) as counting:
+        yield counting
+
+
+@pytest.fixture(scope="module")
+def cognito(moto_url: str, pool: ProvisionedPool) -> CognitoCredentialStore:
+    """Cognito itself, for setting customers up without going through the proxy."""
+    return CognitoCredentialStore(
+        cognito_client(moto_url), user_pool_id=pool.user_pool_id, client_id=pool.client_id
+    )
 
 
 @pytest.fixture(scope="module")

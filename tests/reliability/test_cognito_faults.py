@@ -38,7 +38,7 @@ from hashless.service import ServiceContext, create_app, wiring
 from hashless.service.timing import FailureFloor
 from hashless.storage import Database, LegacyCustomer
 from hashless.storage.models import Customer, CustomerSession, ResetToken
-from tests.reliability.conftest import cognito_client, logging_restored
+from tests.reliability.conftest import logging_restored
 from tests.reliability.servers import KEYS, CountingProxy, Fault, free_port
 
 PASSWORD = "the right password"
@@ -100,24 +100,10 @@ def _no_backoff() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def proxy(moto_url: str) -> Iterator[CountingProxy]:
-    with CountingProxy(moto_url) as misbehaving:
-        yield misbehaving
-
-
 @pytest.fixture(autouse=True)
 def _faults_cleared(proxy: CountingProxy) -> Iterator[None]:
     yield
     proxy.clear()
-
-
-@pytest.fixture(scope="module")
-def cognito(moto_url: str, pool: ProvisionedPool) -> CognitoCredentialStore:
-    """Cognito itself, for setting customers up without going through the proxy."""
-    return CognitoCredentialStore(
-        cognito_client(moto_url), user_pool_id=pool.user_pool_id, client_id=pool.client_id
-    )
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 from hashless.credentials.provision import ProvisionedPool
 from hashless.migration.records import CredentialState
 from hashless.service import create_app
+from hashless.service.outage import OUTAGE_KEY
 from hashless.storage import Database, create_database_engine
 from hashless.storage.records import live_accounts, to_record
 from tests.reliability.conftest import quick_cognito_client
@@ -87,6 +88,10 @@ def assert_recovered(world: World, flow: Flow, attempt: Attempt, took_effect: bo
     if not flow.leaves_unused_store_user:
         assert not unused, "a Cognito user left under no live customer"
     expected = attempt.after if took_effect else attempt.before
+    # A lost Cognito answer marked the store unavailable, so unsuccessful logins would
+    # answer 503 until Cognito answers again (tests/reliability/test_outage_answers.py);
+    # here the outage is over and the wrong credentials must read as wrong.
+    world.db.throttle.forget(OUTAGE_KEY)
     context = service(world.db, world.store())
     with TestClient(create_app(context), raise_server_exceptions=False) as client:
         # The credentials that must not work are tried first: they change nothing.

@@ -16,7 +16,7 @@ import http.client
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,6 @@ from hashless.credentials.provision import ProvisionedPool
 from hashless.demo.run import DEMO_PASSWORD
 from hashless.errors import InvalidCredentials
 from hashless.storage import Database
-from tests.reliability.conftest import cognito_client
 from tests.reliability.servers import KEYS, CountingProxy, Fault, ServedHashless
 from tests.reliability.test_cognito_faults import _context, legacy, serve
 from tests.reliability.test_workers import add_legacy
@@ -37,20 +36,6 @@ HOLD = 1.2
 WINDOW = 3.0
 NEW_PASSWORD = "the reset password"
 Send = Callable[[str, dict[str, str]], tuple[int, dict[str, str]]]
-
-
-@pytest.fixture(scope="module")
-def proxy(moto_url: str) -> Iterator[CountingProxy]:
-    with CountingProxy(moto_url) as late:
-        yield late
-
-
-@pytest.fixture(scope="module")
-def cognito(moto_url: str, pool: ProvisionedPool) -> CognitoCredentialStore:
-    """Cognito itself, not through the proxy."""
-    return CognitoCredentialStore(
-        cognito_client(moto_url), user_pool_id=pool.user_pool_id, client_id=pool.client_id
-    )
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:

@@ -28,7 +28,6 @@ from hashless.demo.run import DEMO_CUSTOMERS, DEMO_PASSWORD
 from hashless.errors import InvalidCredentials
 from hashless.identity import new_customer_id
 from hashless.storage import Database, LegacyCustomer
-from tests.reliability.conftest import cognito_client
 from tests.reliability.servers import KEYS, CountingProxy, ServedHashless
 
 pytestmark = [
@@ -44,12 +43,6 @@ RACES = 100
 LANES = 4
 NEW_PASSWORD = "the reset password"
 JSON = {"content-type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def proxy(moto_url: str) -> Iterator[CountingProxy]:
-    with CountingProxy(moto_url) as counting:
-        yield counting
 
 
 def _environment(database: str, proxy: CountingProxy, pool: ProvisionedPool) -> dict[str, str]:
@@ -110,14 +103,6 @@ def served_db(served: ServedHashless, workers_database: str) -> Iterator[Databas
     database = Database.connect(workers_database, pool_size=4, apply_migrations=False)
     yield database
     database.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def cognito(moto_url: str, pool: ProvisionedPool) -> CognitoCredentialStore:
-    """Cognito itself, not through the counting proxy."""
-    return CognitoCredentialStore(
-        cognito_client(moto_url), user_pool_id=pool.user_pool_id, client_id=pool.client_id
-    )
 
 
 def add_legacy(db: Database, email: str) -> str:

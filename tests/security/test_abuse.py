@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from hashless.credentials.memory import InMemoryCredentialStore
 from hashless.service.app import MAX_BODY_BYTES
-from hashless.service.guard import ACCOUNT_RULE
+from hashless.service.limits import ACCOUNT_RULE
 from hashless.storage import Database, create_database_engine
 from tests.service.conftest import Clock
 
@@ -65,16 +66,29 @@ def test_limits_count_no_cognito_calls_for_limited_attempts(
     assert store.count("check") == checks
 
 
-def test_client_address_is_limited_across_accounts(client: TestClient, context: object) -> None:
-    """Credential stuffing from one address across many emails runs into the address limit."""
-    from hashless.service.guard import ADDRESS_RULE
+def test_client_address_is_limited_across_accounts(
+    client: TestClient, db: Database, store: InMemoryCredentialStore
+) -> None:
+    """Credential stuffing from one address across many emails runs into the address
+    limit: beyond its free failures the address's checks are spaced, and attempts
+    faster than the slots are refused before any password check."""
+    from hashless.service.limits import ADDRESS_RULE
 
     statuses = [
         _login(client, f"user{i}@example.com", "wrong password")
-        for i in range(ADDRESS_RULE.free + 2)
+        for i in range(ADDRESS_RULE.free + 1)
     ]
-    assert statuses[: ADDRESS_RULE.free] == [401] * ADDRESS_RULE.free
-    assert statuses[-1] == 429
+    assert statuses == [401] * (ADDRESS_RULE.free + 1)
+    with db.transaction() as writing:  # the slots of the next seconds are taken
+        for _ in range(3):
+            db.throttle.take_slot(
+                "ip:testclient", ADDRESS_RULE.ceiling, hold=timedelta(hours=1), within=writing
+            )
+    client.post("/store/customers", json={"email": "ann@example.com", "password": "ann pass 1"})
+    client.cookies.clear()
+    checks = store.count("check")
+    assert _login(client, "ann@example.com", "ann pass 1") == 429
+    assert store.count("check") == checks
 
 
 def test_oversized_bodies_are_refused_before_parsing(client: TestClient) -> None:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -26,7 +32,7 @@ log = logging.getLogger("hashless.cli")
     default=1,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Worker processes; they share state only through the database.",
+    help="Worker processes; they share state through the database, metrics in one folder.",
 )
 @click.option(
     "--log-level",
@@ -45,6 +51,9 @@ def serve(host: str, port: int, no_migrate: bool, workers: int, log_level: str |
         # Through the environment, so that worker processes, which read it, follow.
         os.environ["HASHLESS_LOG_LEVEL"] = log_level.lower()
     settings, cognito = load_settings()
+    # Explicit, also for --workers (uvicorn's own default trusts X-Forwarded-For from
+    # 127.0.0.1, which is wrong both without a proxy and behind one on another host).
+    proxies = settings.proxy_settings
     if not cognito.configured:
         if settings.platform != "standalone":
             # The demo is hashless' own throw-away store; it never stands in front of one.
@@ -64,7 +73,7 @@ def serve(host: str, port: int, no_migrate: bool, workers: int, log_level: str |
         configure_logging("text", settings.log_level, request_id=current_request_id.get)
         with demo_context(settings) as (context, info):
             click.echo(info.banner(port))
-            uvicorn.run(create_app(context), host=host, port=port, log_config=None)
+            uvicorn.run(create_app(context), host=host, port=port, log_config=None, **proxies)
         return
 
     from hashless.service.wiring import APP_FACTORY, context_from_environment, open_database
@@ -81,7 +90,13 @@ def serve(host: str, port: int, no_migrate: bool, workers: int, log_level: str |
             medusa.dispose()
         app = medusa_v2_app_from_environment() if workers == 1 else APP_FACTORY
         uvicorn.run(
-            app, factory=workers > 1, workers=workers, host=host, port=port, log_config=None
+            app,
+            factory=workers > 1,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=None,
+            **proxies,
         )
         return
     # Migrated once, here, before any worker starts: workers never race to migrate.
@@ -92,7 +107,62 @@ def serve(host: str, port: int, no_migrate: bool, workers: int, log_level: str |
     if context.admin_token is None:
         log.warning("HASHLESS_ADMIN_TOKEN is not set: the admin API answers 401")
     if workers == 1:
-        uvicorn.run(create_app(context), host=host, port=port, log_config=None)
+        uvicorn.run(create_app(context), host=host, port=port, log_config=None, **proxies)
         return
     context.db.engine.dispose()
-    uvicorn.run(APP_FACTORY, factory=True, workers=workers, host=host, port=port, log_config=None)
+    with metrics_folder():
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=None,
+            **proxies,
+        )
+
+
+_FOLDER_PREFIX = "hashless-metrics-"
+
+
+@contextmanager
+def metrics_folder() -> Iterator[Path]:
+    """A fresh private folder for the workers' metric files (Prometheus' multiprocess
+    mode), removed at exit; folders that a killed ``serve`` left behind go at start.
+
+    Its name carries this process's id, so a folder whose process is gone is known stale.
+    """
+    for stale in Path(tempfile.gettempdir()).glob(f"{_FOLDER_PREFIX}*"):
+        if _left_behind(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
+    previous = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    # Spawned workers read it when they import prometheus-client.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        else:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = previous
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _left_behind(folder: Path) -> bool:
+    """A folder of ours (not a link planted in the shared temp folder) whose ``serve``
+    process is gone."""
+    try:
+        info = folder.lstat()
+        pid = int(folder.name.removeprefix(_FOLDER_PREFIX).split("-", 1)[0])
+    except (OSError, ValueError):
+        return False
+    if info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -11,9 +11,10 @@ any other work, so that an overloaded process refuses the excess before queueing
 
 The buckets live in a small memory-mapped file under a POSIX record lock (``lockf``),
 so every worker process on a host that opens the same file draws from the same budget,
-forked or not; no server is needed. Several hosts each need their share: give each
-one ``quota / hosts`` (see the README). Cognito's quotas are shared by every pool and
-application in the account and Region, so leave room for anything else that calls it.
+forked or not; no server is needed. Several hosts share one budget through Redis
+(``hashless.credentials.redis_quota``, same ``TokenBuckets`` protocol). Cognito's quotas
+are shared by every pool and application in the account and Region, so leave room for
+anything else that calls it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 from hashless.credentials.protocol import CredentialStore
 from hashless.errors import ConfigurationError, CredentialStoreThrottled
@@ -44,6 +46,7 @@ __all__ = [
     "QuotaCategory",
     "QuotaShapedStore",
     "SharedTokenBuckets",
+    "TokenBuckets",
     "default_bucket_file",
 ]
 
@@ -109,6 +112,23 @@ def _open_own_file(path: Path) -> int:
     )
 
 
+class TokenBuckets(Protocol):
+    """One token bucket per quota category: this host's file, or Redis for several hosts."""
+
+    scope: str
+    """Where the budget holds, for the refusal's message: "on this host", "across hosts"."""
+
+    def rate(self, category: QuotaCategory) -> float | None: ...
+
+    def reserve(self, category: QuotaCategory, max_wait: float) -> float | None: ...
+
+    def refund(self, category: QuotaCategory) -> None: ...
+
+    def retry_after(self, category: QuotaCategory) -> int: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class _Bucket:
     rate: float
@@ -123,6 +143,8 @@ class SharedTokenBuckets:
     after a quiet spell at most that many calls start at once. ``clock`` must be
     ``time.monotonic`` in production: it is the same clock in every process of a host.
     """
+
+    scope = "on this host"
 
     def __init__(
         self,
@@ -280,7 +302,7 @@ class QuotaShapedStore:
     def __init__(
         self,
         store: CredentialStore,
-        buckets: SharedTokenBuckets,
+        buckets: TokenBuckets,
         *,
         max_wait: float = 0.1,
         sleep: Callable[[float], None] = time.sleep,
@@ -331,7 +353,7 @@ class QuotaShapedStore:
             raise CredentialStoreThrottled(
                 operation,
                 f"hashless holds {category} calls under "
-                f"{self._buckets.rate(category):g}/s on this host",
+                f"{self._buckets.rate(category):g}/s {self._buckets.scope}",
                 self._buckets.retry_after(category),
                 maybe_applied=False,
             )

@@ -29,6 +29,7 @@ def create_app(context: ServiceContext) -> FastAPI:
         # to the concurrency the Cognito and database pools were sized for.
         to_thread.current_default_thread_limiter().total_tokens = context.concurrency
         yield
+        context.metrics.close()
 
     app = FastAPI(
         title="hashless",

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from hashless.errors import TooManyAttempts
 from hashless.service.context import ServiceContext
 from hashless.service.guard import RequestOrigin
-from hashless.storage import CustomerRow
+from hashless.storage import CustomerRow, ThrottleRule
+from hashless.storage.devices import DEVICE_LIFETIME
 from hashless.storage.sessions import SessionInfo
 
 __all__ = [
+    "ADMIN_TOKEN_RULE",
     "Admin",
     "Authenticated",
     "AuthenticatedCustomer",
@@ -23,9 +27,12 @@ __all__ = [
     "Context",
     "OptionalCaller",
     "Origin",
+    "check_admin_token",
     "client_ip",
     "context",
     "cookie_session_token",
+    "presented_device",
+    "remember_device",
     "set_session_cookie",
 ]
 
@@ -122,11 +129,45 @@ Caller = Annotated[Authenticated, Depends(caller)]
 CallerWithCustomer = Annotated[AuthenticatedCustomer, Depends(caller_with_customer)]
 
 
+ADMIN_TOKEN_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=15))
+"""Per client address, for the admin API and the dashboard's form alike: a typo or two
+is free, guessing the token is not."""
+
+
+def check_admin_token(
+    ctx: ServiceContext, given: str, origin: RequestOrigin, *, audit_success: bool
+) -> int | None:
+    """None if ``given`` is the admin token, else seconds to wait (0: try again now).
+
+    Failures count per client address; while the address waits, not even the right
+    token is compared, so the wait is no oracle.
+    """
+    assert ctx.admin_token is not None
+    rules = {f"admin:{origin.ip}": ADMIN_TOKEN_RULE} if origin.ip else {}
+    wait = ctx.db.throttle.wait_for(rules)
+    if wait > timedelta(0):
+        ctx.guard.audit("admin.login", "refused", None, origin, actor="admin")
+        return max(1, round(wait.total_seconds()))
+    if hmac.compare_digest(given.encode(), ctx.admin_token.encode()):
+        if audit_success:
+            ctx.guard.audit("admin.login", "success", None, origin, actor="admin")
+        return None
+    ctx.db.throttle.record_failure(rules)
+    ctx.guard.audit("admin.login", "failure", None, origin, actor="admin")
+    return 0
+
+
 async def admin(request: Request, ctx: Context) -> None:
+    """The admin API's token check, limited per address like the dashboard's form."""
     if ctx.admin_token is None:
         raise HTTPException(401, "The admin API is off: set HASHLESS_ADMIN_TOKEN to use it")
     given = request.headers.get("x-medusa-access-token") or _bearer(request) or ""
-    if not hmac.compare_digest(given.encode(), ctx.admin_token.encode()):
+    wait = await run_in_threadpool(
+        check_admin_token, ctx, given, origin_of(request), audit_success=False
+    )
+    if wait:
+        raise TooManyAttempts(wait)
+    if wait is not None:
         raise HTTPException(401, "Unauthorized")
 
 
@@ -138,6 +179,36 @@ def set_session_cookie(response: Response, ctx: ServiceContext, token: str) -> N
         ctx.cookie_name,
         token,
         max_age=int(ctx.db.sessions.absolute.total_seconds()),
+        path="/",
+        secure=ctx.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+DEVICE_HEADER = "x-hashless-device"
+"""Apps without a cookie jar send their known-device token in this header."""
+
+
+def _device_cookie(ctx: ServiceContext) -> str:
+    return "__Host-hashless_device" if ctx.cookie_secure else "hashless_device"
+
+
+def presented_device(request: Request, ctx: ServiceContext) -> str | None:
+    """The known-device token the client holds, from its cookie or header."""
+    return request.headers.get(DEVICE_HEADER) or request.cookies.get(_device_cookie(ctx))
+
+
+def remember_device(
+    response: Response, ctx: ServiceContext, token: str, *, header: bool = False
+) -> None:
+    """Hand the device its token as a long-lived cookie, and to apps as a header."""
+    if header:
+        response.headers[DEVICE_HEADER] = token
+    response.set_cookie(
+        _device_cookie(ctx),
+        token,
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
         path="/",
         secure=ctx.cookie_secure,
         httponly=True,

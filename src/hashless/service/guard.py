@@ -11,7 +11,6 @@ from datetime import timedelta
 import anyio
 from sqlalchemy import Connection
 
-from hashless.credentials.cognito import COGNITO_LOCKOUT_FAILURES
 from hashless.credentials.shaping import Prepaid, QuotaCategory, QuotaShapedStore
 from hashless.emails import email_key
 from hashless.errors import (
@@ -20,7 +19,10 @@ from hashless.errors import (
     InvalidCredentials,
     TooManyAttempts,
 )
-from hashless.migration import CredentialRecord, CredentialState, MigrationEngine, MigrationEvent
+from hashless.migration import CredentialRecord, MigrationEngine, MigrationEvent
+from hashless.migration.records import CredentialState
+from hashless.service.limits import ADDRESS_HOLD, ADDRESS_RULE, account_key, login_rules
+from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch
 from hashless.service.timing import FailureFloor
 from hashless.storage import (
     AuditEntry,
@@ -32,8 +34,6 @@ from hashless.storage import (
 )
 
 __all__ = [
-    "ACCOUNT_RULE",
-    "ADDRESS_RULE",
     "LoginGuard",
     "NewSession",
     "RequestOrigin",
@@ -41,19 +41,6 @@ __all__ = [
     "audit_migrations",
     "migration_auditor",
 ]
-
-ACCOUNT_RULE = ThrottleRule(free=COGNITO_LOCKOUT_FAILURES - 2, ceiling=timedelta(minutes=1))
-"""Per email: 3 free failures; the 4th starts a wait of 1 s, doubling, capped at a minute.
-That is one failure before Cognito's own lock-out (the 5th failure locks for 1 s,
-doubling), so hashless stops guessing first, and its wait stays at least Cognito's
-lock up to the ceiling: the right password, sent when hashless lets it, meets no lock.
-Its answer (429, "...or reset your password") is the same for every email, so a
-customer whose Cognito account needs a reset, whose logins answer the generic 401 (no
-account state proves the password right), is told what to do after four tries.
-A guesser gets about one try a minute, far below NIST's 100 failures."""
-
-ADDRESS_RULE = ThrottleRule(free=100, ceiling=timedelta(minutes=15))
-"""Per client address: room for a shared office NAT, not for a credential-stuffing run."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +61,8 @@ class NewSession:
     replaces: str | None = None
     """The token of a session cookie the browser already holds: it ends, so a planted
     cookie never becomes a login."""
+    device: str | None = None
+    """The known-device token the client presented, if any."""
 
 
 @dataclass(frozen=True)
@@ -81,14 +70,35 @@ class SignedIn:
     customer: CustomerRow
     token: str
     """The new session's token: the only time it exists outside the client."""
+    device: str
+    """The known-device token the client keeps from now on."""
+
+
+class _SlotWait(Exception):
+    """A spaced address's next slot is reserved for this attempt ``seconds`` from now."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """What one attempt is held to: the keys its failure counts against, and whether
+    the store was judged unavailable when it started."""
+
+    rules: dict[str, ThrottleRule]
+    counters: ThrottleState
+    outage: bool
 
 
 class LoginGuard:
     """Throttle, authenticate, count and audit password logins.
 
-    A login reads once before the password check (the throttle counters and the
-    customer's row, in one session) and writes once after it (the audit row, the
-    session, and the account's failure counter if it had one, in one transaction).
+    A login reads once before the password check (the throttle counters, the outage
+    mark, the customer's row and the device, in one session) and writes once after
+    it (the audit row, the session, the device, and the account's failure counter if
+    it had one, in one transaction).
     """
 
     def __init__(
@@ -103,6 +113,7 @@ class LoginGuard:
         self._engine = engine
         self._db = db
         self.floor = floor
+        self.outage = OutageWatch(floor)
         self._quota = quota
         self._on_refused = on_refused
 
@@ -125,6 +136,33 @@ class LoginGuard:
             await anyio.sleep(ticket.wait)
         return ticket
 
+    async def sign_in(
+        self, email: str, password: str, origin: RequestOrigin, session: NewSession
+    ) -> SignedIn:
+        """A password login as the HTTP answer sees it: failures answer at the failure
+        floor, unavailability at the outage deadline, a spaced address's attempt after
+        its slot. Beyond the Cognito quota, 503 before any other work."""
+        started = time.monotonic()
+        ticket = await self.admit()
+        try:
+            try:
+                return await self.outage.run(
+                    lambda: self.login(email, password, origin, session, ticket), started
+                )
+            except _SlotWait as slot:
+                await anyio.sleep(slot.seconds)
+                started = time.monotonic()
+                return await self.outage.run(
+                    lambda: self.login(email, password, origin, session, slot_taken=True),
+                    started,
+                )
+        except (InvalidCredentials, TooManyAttempts):
+            await self.floor.pad(started)
+            raise
+        except CredentialStoreUnavailable:
+            await self.outage.pad(started)
+            raise
+
     def login(
         self,
         email: str,
@@ -132,73 +170,126 @@ class LoginGuard:
         origin: RequestOrigin,
         session: NewSession,
         ticket: Prepaid | None = None,
+        *,
+        slot_taken: bool = False,
     ) -> SignedIn:
         """One password login under ``ticket`` (from ``admit``): the customer and a new
         session. The row read here serves the engine and the answer alike; only a
         login that migrated (and so changed the row) reads it again."""
         started = time.monotonic()
-        rules = _rules(email, origin)
         with self._db.read() as reading:
             row = self._db.customers.find_by_email(email, within=reading)
-            counters = self._db.throttle.state(rules, within=reading.connection())
+            connection = reading.connection()
+            owner = (
+                self._db.devices.owner(session.device, within=connection)
+                if session.device
+                else None
+            )
+            known = row is not None and owner == row.id
+            rules = login_rules(email, origin.ip, session.device if known else None)
+            counters = self._db.throttle.state([*rules, OUTAGE_KEY], within=connection)
+        gate = _Gate(rules, counters, self.outage.saw(counters))
         read = self._db.customers.record_of(row) if row is not None else None
-        if self._quota is not None and (read is None or read.state is not CredentialState.COGNITO):
+        answered = read is not None and read.state is CredentialState.COGNITO
+        if self._quota is not None and not answered:
             # No check is due (unknown email, legacy hash): the token goes back before
             # the next login needs it. One that checks after a migration won pays then.
             self._quota.give_back(ticket)
 
         def authenticate() -> CredentialRecord:
-            nonlocal row
+            nonlocal row, answered
             record = self._engine.authenticate(read, password)
             if record != read:
+                answered = True  # the store took the password
                 row = self._db.customers.get(record.customer_id)
             return record
 
         with self._quota.prepaid(ticket) if self._quota is not None else nullcontext():
-            record = self._attempt(email, origin, rules, counters, authenticate, started)
+            self._hold(email, origin, gate, known, slot_taken)
+            record = self._attempt(email, origin, gate, authenticate, started, lambda: answered)
         with self._db.transaction() as writing:
-            self._succeeded(writing, email, record, origin, counters)
-            signed_in = self._open(writing, row, session, origin) if row is not None else None
+            self._succeeded(writing, email, record, origin, gate, lift=answered)
+            signed_in = (
+                self._open(writing, row, session, origin, known) if row is not None else None
+            )
         if signed_in is None:  # the row was deleted between the login and the re-read
             raise InvalidCredentials()
         return signed_in
 
+    def _hold(
+        self, email: str, origin: RequestOrigin, gate: _Gate, known: bool, slot_taken: bool
+    ) -> None:
+        """Refuse (429) or space out the attempt, before any password check.
+
+        A known device answers only to its own counter; anyone else to the account's,
+        and, beyond the address's free failures, to the address's spacing.
+        """
+        wall = gate.counters.wait_of(
+            key for key in gate.rules if key.startswith("device:" if known else "account:")
+        )
+        address = f"ip:{origin.ip}" if origin.ip else None
+        failures = gate.counters.failures(address) if address else 0
+        if not wall and not known and not slot_taken and address and failures > ADDRESS_RULE.free:
+            spacing = ADDRESS_RULE.delay(failures)
+            with self._db.transaction() as writing:
+                slot = self._db.throttle.take_slot(
+                    address, spacing, hold=ADDRESS_HOLD, within=writing
+                )
+            if slot is None:
+                wall = spacing
+            elif slot > timedelta(0):
+                raise _SlotWait(slot.total_seconds())
+        if wall > timedelta(0):
+            self.audit("login.limited", "refused", None, origin, detail={"email": email_key(email)})
+            raise TooManyAttempts(max(1, round(wall.total_seconds())))
+
     def verify(self, email: str, customer_id: str, password: str, origin: RequestOrigin) -> None:
-        """Proof of the current password for a sensitive change, under the same limits."""
+        """Proof of the current password for a sensitive change, under the account's limit."""
         started = time.monotonic()
-        rules = _rules(email, origin)
-        counters = self._db.throttle.state(rules)
+        rules = login_rules(email, origin.ip, None)
+        gate = _Gate(rules, self._db.throttle.state(rules), outage=False)
+        self._hold(email, origin, gate, known=False, slot_taken=True)
         record = self._attempt(
             email,
             origin,
-            rules,
-            counters,
+            gate,
             lambda: self._engine.verify(customer_id, password),
             started,
+            lambda: True,
         )
         with self._db.transaction() as writing:
-            self._succeeded(writing, email, record, origin, counters)
+            self._succeeded(writing, email, record, origin, gate, lift=False)
+
+    def forgive(self, email: str) -> None:
+        """Clear the account's failures: its owner proved control of the mailbox."""
+        self._db.throttle.forget(account_key(email))
 
     def _attempt(
         self,
         email: str,
         origin: RequestOrigin,
-        rules: dict[str, ThrottleRule],
-        counters: ThrottleState,
+        gate: _Gate,
         authenticate: Callable[[], CredentialRecord],
         started: float,
+        answered: Callable[[], bool],
     ) -> CredentialRecord:
-        """``authenticate()`` unless the counters say wait; a failure is counted and
-        audited in one transaction."""
-        if counters.wait > timedelta(0):
-            self.audit("login.limited", "refused", None, origin, detail={"email": email_key(email)})
-            raise TooManyAttempts(max(1, round(counters.wait.total_seconds())))
+        """``authenticate()``; a failure is counted and audited in one transaction.
+
+        During an outage the failure is counted before the attempt, and a failure the
+        store did not judge answers as the outage does (``hashless.service.outage``).
+        """
+        if gate.outage:
+            with self._db.transaction() as writing:
+                self._db.throttle.record_failure(gate.rules, within=writing)
         try:
             return authenticate()
         except InvalidCredentials:
-            self.floor.observe(time.monotonic() - started)
+            lift = answered() and OUTAGE_KEY in gate.counters.counted
             with self._db.transaction() as writing:
-                self._db.throttle.record_failure(rules, within=writing)
+                if not gate.outage:
+                    self._db.throttle.record_failure(gate.rules, within=writing)
+                if lift:
+                    self._db.throttle.forget(OUTAGE_KEY, within=writing)
                 self.audit(
                     "login.failed",
                     "failure",
@@ -207,9 +298,20 @@ class LoginGuard:
                     detail={"email": email_key(email)},
                     within=writing,
                 )
+            if lift:
+                self.outage.lifted()
+            if gate.outage and not answered():
+                raise CredentialStoreUnavailable(
+                    "login", "the store failed recently", self.outage.retry_after
+                ) from None
+            if not gate.outage:
+                self.floor.observe(time.monotonic() - started)
             raise
-        except CredentialStoreUnavailable:
-            self.audit("login.unavailable", "error", None, origin)
+        except CredentialStoreUnavailable as exc:
+            with self._db.transaction() as writing:
+                self._db.throttle.mark(OUTAGE_KEY, OUTAGE_HOLD, exc.retry_after, within=writing)
+                self.audit("login.unavailable", "error", None, origin, within=writing)
+            self.outage.suspect(exc.retry_after)
             raise
 
     def _succeeded(
@@ -218,13 +320,22 @@ class LoginGuard:
         email: str,
         record: CredentialRecord,
         origin: RequestOrigin,
-        counters: ThrottleState,
+        gate: _Gate,
+        *,
+        lift: bool,
     ) -> None:
-        """Audit a good password and clear the account's counter, if the read found one
-        (a counter started since is left: it can only make the limit stricter)."""
-        account = _account_key(email)
-        if account in counters.counted:
-            self._db.throttle.forget(account, within=writing)
+        """Audit a good password and clear the account's and the device's counters, if
+        the read found them or an outage counted them (a counter started since is
+        left: it can only make the limit stricter); lift the outage mark if the store
+        answered."""
+        for key in gate.rules:
+            if key.startswith(("account:", "device:")) and (
+                gate.outage or key in gate.counters.counted
+            ):
+                self._db.throttle.forget(key, within=writing)
+        if lift and OUTAGE_KEY in gate.counters.counted:
+            self._db.throttle.forget(OUTAGE_KEY, within=writing)
+            self.outage.lifted()
         self.audit("login.succeeded", "success", record.customer_id, origin, within=writing)
 
     def _open(
@@ -233,13 +344,17 @@ class LoginGuard:
         customer: CustomerRow,
         session: NewSession,
         origin: RequestOrigin,
+        known: bool,
     ) -> SignedIn:
         if session.replaces:
             self._db.sessions.revoke_token(session.replaces, within=writing)
         token, _ = self._db.sessions.create(
             customer.id, session.kind, user_agent=session.user_agent, ip=origin.ip, within=writing
         )
-        return SignedIn(customer, token)
+        device = self._db.devices.remember(
+            customer.id, session.device if known else None, within=writing
+        )
+        return SignedIn(customer, token, device)
 
     def audit(
         self,
@@ -264,18 +379,6 @@ class LoginGuard:
             ),
             within=within,
         )
-
-
-def _account_key(email: str) -> str:
-    return f"account:{email_key(email)}"
-
-
-def _rules(email: str, origin: RequestOrigin) -> dict[str, ThrottleRule]:
-    """The throttle keys of one attempt: the account's and the client address's."""
-    rules = {_account_key(email): ACCOUNT_RULE}
-    if origin.ip:
-        rules[f"ip:{origin.ip}"] = ADDRESS_RULE
-    return rules
 
 
 def migration_auditor(db: Database) -> Callable[[MigrationEvent], None]:

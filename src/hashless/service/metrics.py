@@ -1,14 +1,18 @@
 """Prometheus metrics, and the Cognito health figures the admin dashboard shows.
 
-Counters and the latency histogram live in this process: with several worker
-processes, scrape each one (or point them at one ``PROMETHEUS_MULTIPROC_DIR``, see
-the README). The gauges (customers by state, blocked, sessions active) are read from
-the database at scrape time, so every worker reports the same, global, values.
+With ``PROMETHEUS_MULTIPROC_DIR`` set (``hashless serve --workers N`` sets it for its
+workers), every worker writes its counters, histogram and gauges to files there and a
+scrape of any worker reports the sum over the host's workers, gone ones included
+(counters never go back). The gauges read from the database at scrape time (customers
+by state, blocked, sessions active) are global whichever process answers. The
+dashboard's recent-call figures stay those of the worker that serves the page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -16,7 +20,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
@@ -121,6 +132,19 @@ class ServiceMetrics:
             ["operation", "kind"],
             registry=self.registry,
         )
+        # The most any live worker reports: one worker on its fallback share is the news.
+        self.quota_fallback = Gauge(
+            "hashless_quota_fallback",
+            "1 if a worker holds Cognito calls to its host's share because Redis is out of reach",
+            registry=self.registry,
+            multiprocess_mode="livemax",
+        )
+        self.quota_hosts = Gauge(
+            "hashless_quota_hosts",
+            "Hosts that drew from the Redis-shared Cognito budget in the last minute (0: no Redis)",
+            registry=self.registry,
+            multiprocess_mode="livemax",
+        )
         self._recent: deque[_Call] = deque(maxlen=RECENT_CALLS)
         self._lock = threading.Lock()
 
@@ -132,6 +156,10 @@ class ServiceMetrics:
             self.cognito_throttles.labels(operation).inc()
         with self._lock:
             self._recent.append(_Call(time.time(), operation, seconds, outcome))
+
+    def observe_quota_backend(self, shared: bool, hosts: int) -> None:
+        self.quota_fallback.set(0 if shared else 1)
+        self.quota_hosts.set(hosts)
 
     def observe_migration(self, event: MigrationEvent) -> None:
         self.migrations.labels(event.name.removeprefix("migration.")).inc()
@@ -162,10 +190,45 @@ class ServiceMetrics:
         return health
 
     def exposition(self, db: Database) -> bytes:
-        """The Prometheus text format: this process's counters, the database's gauges."""
+        """The Prometheus text format: the host's workers' metrics (this process's alone
+        outside multiprocess mode), then the database's gauges."""
         gauges = CollectorRegistry(auto_describe=False)
         gauges.register(_DatabaseGauges(db))
-        return generate_latest(self.registry) + generate_latest(gauges)
+        folder = _multiprocess_folder()
+        if folder is None:
+            return generate_latest(self.registry) + generate_latest(gauges)
+        _forget_dead_workers(folder)
+        workers = CollectorRegistry(auto_describe=False)
+        multiprocess.MultiProcessCollector(workers, path=folder)  # type: ignore[no-untyped-call]
+        return generate_latest(workers) + generate_latest(gauges)
+
+    def close(self) -> None:
+        """This worker is leaving: its live gauges stop counting (its counters stay)."""
+        folder = _multiprocess_folder()
+        if folder is not None:
+            multiprocess.mark_process_dead(os.getpid(), folder)  # type: ignore[no-untyped-call]
+
+
+def _multiprocess_folder() -> str | None:
+    # The variable prometheus-client itself read at import to pick file-backed values.
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def _forget_dead_workers(folder: str) -> None:
+    """A worker that was killed never said it left: drop its live gauges at the next
+    scrape (uvicorn replaces it with a new process, which has a new pid)."""
+    for name in os.listdir(folder):
+        if not name.startswith("gauge_live") or not name.endswith(".db"):
+            continue
+        pid = int(name.removesuffix(".db").rsplit("_", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            # Another worker's scrape may be removing the same files.
+            with contextlib.suppress(FileNotFoundError):
+                multiprocess.mark_process_dead(pid, folder)  # type: ignore[no-untyped-call]
+        except PermissionError:
+            continue
 
 
 class _DatabaseGauges(Collector):

@@ -2,31 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from hashless.migration import CredentialRecord
 from hashless.passwords import MAX_PASSWORD_LENGTH
 from hashless.storage import CustomerRow
 from hashless.storage.sessions import SessionInfo
 
-# Medusa lower-cases emails when it stores them; look-ups fold case and Unicode form anyway.
+_EMAIL = re.compile(r"[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+")
+
+
+# Validation errors reach end users: each check says in words what is wrong (a
+# pattern constraint would show its regular expression instead).
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise PydanticCustomError("email", "must be an email address, like name@example.com")
+    # Medusa lower-cases emails when it stores them; look-ups fold case and Unicode form anyway.
+    return value.lower()
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refused here rather than failing in the database.
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "must not contain NUL characters")
+    return value
+
+
 Email = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, max_length=320, pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$"
-    ),
-    AfterValidator(str.lower),
+    str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(_email)
 ]
 # Refused above Cognito's ceiling before any hashing; the length floor applies to new
 # passwords only (legacy passwords may be shorter and must still log in).
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
-# PostgreSQL text cannot hold NUL: refused here rather than failing in the database.
-Name = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]
-Phone = Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00]*$")]
+Name = Annotated[str, StringConstraints(max_length=255), AfterValidator(_storable)]
+Phone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_storable)]
 
 
 class Strict(BaseModel):

@@ -17,6 +17,7 @@ from hashless.credentials.shaping import (
     QuotaCategory,
     QuotaShapedStore,
     SharedTokenBuckets,
+    TokenBuckets,
     default_bucket_file,
 )
 from hashless.errors import ConfigurationError
@@ -107,20 +108,43 @@ def cognito_store(
     )
 
 
-def quota_shaped(store: CredentialStore, settings: Settings, *, key: str) -> CredentialStore:
-    """``store`` held under the configured Cognito rates, shared by this host's workers
-    through one file (named after ``key``, the pool id, unless configured)."""
-    buckets = SharedTokenBuckets(
-        Path(settings.cognito_rate_file)
-        if settings.cognito_rate_file
-        else default_bucket_file(key),
-        {
-            QuotaCategory.AUTHENTICATION: settings.cognito_rate_auth,
-            QuotaCategory.CREATION: settings.cognito_rate_create,
-            QuotaCategory.ACCOUNT_RECOVERY: settings.cognito_rate_recovery,
-            QuotaCategory.UPDATE: settings.cognito_rate_update,
-        },
+def quota_shaped(
+    store: CredentialStore,
+    settings: Settings,
+    *,
+    key: str,
+    on_state: Callable[[bool, int], None] | None = None,
+) -> CredentialStore:
+    """``store`` held under the configured Cognito rates: shared by every host through
+    Redis if ``HASHLESS_QUOTA_REDIS_URL`` is set, else by this host's workers through one
+    file (named after ``key``, the pool id, unless configured). ``on_state`` hears when
+    the Redis budget falls back to this host's share, and how many hosts share it."""
+    path = (
+        Path(settings.cognito_rate_file) if settings.cognito_rate_file else default_bucket_file(key)
     )
+    rates = {
+        QuotaCategory.AUTHENTICATION: settings.cognito_rate_auth,
+        QuotaCategory.CREATION: settings.cognito_rate_create,
+        QuotaCategory.ACCOUNT_RECOVERY: settings.cognito_rate_recovery,
+        QuotaCategory.UPDATE: settings.cognito_rate_update,
+    }
+    buckets: TokenBuckets
+    if settings.quota_redis_url is None:
+        buckets = SharedTokenBuckets(path, rates)
+    else:
+        from hashless.credentials import redis_quota
+
+        def share(hosts: int) -> SharedTokenBuckets:
+            return SharedTokenBuckets(path, {c: rate / hosts for c, rate in rates.items()})
+
+        buckets = redis_quota.RedisTokenBuckets(
+            redis_quota.connect(settings.quota_redis_url.get_secret_value()),
+            settings.quota_redis_key or f"hashless:quota:{key}",
+            redis_quota.host_identity(path),
+            rates,
+            share,
+            on_state=on_state,
+        )
     return QuotaShapedStore(store, buckets, max_wait=settings.cognito_rate_max_wait_ms / 1000)
 
 
@@ -228,8 +252,9 @@ def build_context(
     reset_delivery: ResetDelivery | None = None,
     cookie_secure: bool = True,
     host: Host | None = None,
+    metrics: ServiceMetrics | None = None,
 ) -> ServiceContext:
-    metrics = ServiceMetrics()
+    metrics = metrics or ServiceMetrics()
     verifiers = default_registry(concurrency=settings.legacy_verify_concurrency)
     auditor = migration_auditor(db)
 
@@ -292,9 +317,11 @@ def context_from_environment() -> ServiceContext:
             "the database schema at HASHLESS_DATABASE_URL is not current: run `hashless migrate`"
         )
     store = cognito_store(cognito, concurrency=settings.concurrency, settings=settings)
-    return build_context(
-        settings, store=quota_shaped(store, settings, key=store.user_pool_id), db=db, host=host
+    metrics = ServiceMetrics()
+    shaped = quota_shaped(
+        store, settings, key=store.user_pool_id, on_state=metrics.observe_quota_backend
     )
+    return build_context(settings, store=shaped, db=db, metrics=metrics, host=host)
 
 
 def medusa_v2_app_from_environment() -> FastAPI:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hashless.storage.audit import AuditEntry, AuditLog
 from hashless.storage.customers import CustomerRepository, LegacyCustomer
 from hashless.storage.db import create_database_engine, migrate, schema_is_current
+from hashless.storage.devices import KnownDeviceRepository
 from hashless.storage.layout import CredentialStats, CustomerRow, CustomerTable, StoreLayout
 from hashless.storage.models import utcnow
 from hashless.storage.records import SqlCredentialRecords
@@ -31,6 +32,7 @@ __all__ = [
     "CustomerRow",
     "CustomerTable",
     "Database",
+    "KnownDeviceRepository",
     "LegacyCustomer",
     "LoginThrottleRepository",
     "ResetTokenRepository",
@@ -78,6 +80,7 @@ class Database:
         self.reset_tokens = ResetTokenRepository(self.sessions_factory, clock=now)
         self.audit = AuditLog(self.sessions_factory, clock=now)
         self.throttle = LoginThrottleRepository(self.sessions_factory, clock=now)
+        self.devices = KnownDeviceRepository(clock=now)
         self._writers: AbstractContextManager[object] = (
             threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
         )

@@ -28,6 +28,7 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerSession",
+    "KnownDevice",
     "LoginThrottle",
     "ResetToken",
     "UTCDateTime",
@@ -160,6 +161,20 @@ class ResetToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class KnownDevice(Base):
+    """A browser or app that logged in to an account before: it may log in past the
+    limits that hold the account for everyone else. Only the token's hash is kept."""
+
+    __tablename__ = "known_device"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):

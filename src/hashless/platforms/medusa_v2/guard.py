@@ -1,7 +1,8 @@
 """Login limits and the audit trail for Medusa v2 logins, in hashless' state schema.
 
-Medusa v2 limits nothing itself. Each email gets the service's account rule (10 free
-failures, then a doubling wait capped at a minute) from counters every hashless worker
+Medusa v2 limits nothing itself. Each email gets the service's account rule
+(``hashless.service.limits.ACCOUNT_RULE``: a few free failures, fewer than Cognito's own
+lock-out, then a doubling wait capped at a minute) from counters every hashless worker
 shares through the state schema; every login, failed login and refusal is audited
 there. The client's address is not known here (Medusa does not pass it to a
 provider), so there is no per-address rule.
@@ -13,7 +14,7 @@ from hashless.emails import email_key
 from hashless.errors import InvalidCredentials, TooManyAttempts
 from hashless.platforms.medusa_v2.flows import MedusaV2Flows
 from hashless.platforms.medusa_v2.records import MedusaIdentity
-from hashless.service.guard import ACCOUNT_RULE
+from hashless.service.limits import ACCOUNT_RULE, account_key
 from hashless.storage import AuditEntry, AuditLog, LoginThrottleRepository
 
 __all__ = ["GuardedLogins"]
@@ -29,7 +30,7 @@ class GuardedLogins:
 
     def authenticate(self, email: str, password: str) -> MedusaIdentity:
         """``MedusaV2Flows.authenticate`` within the email's failure limit."""
-        key = f"account:{email_key(email)}"
+        key = account_key(email)
         counters = self._throttle.state([key])
         detail = {"email": email_key(email)}
         if counters.wait.total_seconds() > 0:

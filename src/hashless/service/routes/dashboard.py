@@ -7,8 +7,6 @@ runs no script, and its Content-Security-Policy allows none.
 
 from __future__ import annotations
 
-import hmac
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,12 +17,10 @@ from starlette.concurrency import run_in_threadpool
 
 from hashless.ops.status import collect_status
 from hashless.service.admin_session import AdminSessions
-from hashless.service.auth import Context, origin_of
+from hashless.service.auth import Context, check_admin_token, origin_of
 from hashless.service.charts import SERIES, migration_chart
 from hashless.service.context import ServiceContext
-from hashless.service.guard import RequestOrigin
 from hashless.service.metrics import RECENT_CALLS
-from hashless.storage import ThrottleRule
 
 __all__ = ["router"]
 
@@ -44,9 +40,6 @@ _HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-_SIGN_IN_RULE = ThrottleRule(free=10, ceiling=timedelta(minutes=15))
-"""Per client address: a typo or two is free, guessing the token is not."""
 
 HISTORY_DAYS = 30
 
@@ -86,29 +79,15 @@ def dashboard(request: Request, ctx: Context) -> HTMLResponse:
     )
 
 
-def _check_token(ctx: ServiceContext, given: str, origin: RequestOrigin) -> int | None:
-    """None if ``given`` is the admin token, else seconds to wait (0: try again now)."""
-    assert ctx.admin_token is not None
-    rules = {f"admin:{origin.ip}": _SIGN_IN_RULE} if origin.ip else {}
-    wait = ctx.db.throttle.wait_for(rules)
-    if wait > timedelta(0):
-        ctx.guard.audit("admin.login", "refused", None, origin, actor="admin")
-        return max(1, round(wait.total_seconds()))
-    if hmac.compare_digest(given.encode(), ctx.admin_token.encode()):
-        ctx.guard.audit("admin.login", "success", None, origin, actor="admin")
-        return None
-    ctx.db.throttle.record_failure(rules)
-    ctx.guard.audit("admin.login", "failure", None, origin, actor="admin")
-    return 0
-
-
 @router.post("/admin/login")
 async def sign_in(request: Request, ctx: Context) -> Response:
     if ctx.admin_token is None:
         return _page("login.html", 401, enabled=False)
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     given = (form.get("token") or [""])[0]
-    wait = await run_in_threadpool(_check_token, ctx, given, origin_of(request))
+    wait = await run_in_threadpool(
+        check_admin_token, ctx, given, origin_of(request), audit_success=True
+    )
     if wait is not None:
         error = (
             f"Too many failed attempts: try again in {wait} seconds."

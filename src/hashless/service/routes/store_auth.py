@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter, HTTPException, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from hashless.errors import InvalidCredentials, TooManyAttempts
 from hashless.service.auth import (
     Caller,
     CallerWithCustomer,
@@ -16,10 +12,11 @@ from hashless.service.auth import (
     Origin,
     clear_session_cookie,
     cookie_session_token,
+    presented_device,
+    remember_device,
     set_session_cookie,
 )
-from hashless.service.context import ServiceContext
-from hashless.service.guard import NewSession, RequestOrigin, SignedIn
+from hashless.service.guard import NewSession
 from hashless.service.schemas import (
     CredentialsIn,
     CustomerOut,
@@ -37,22 +34,6 @@ router = APIRouter(prefix="/store/auth", tags=["store auth"])
 _401 = error_responses(400, 401, 503)
 
 
-async def _password_login(
-    ctx: ServiceContext, body: CredentialsIn, origin: RequestOrigin, session: NewSession
-) -> SignedIn:
-    """A new session for a good email/password pair, in one worker-thread trip; failures
-    answer after a common delay. Beyond the Cognito quota, 503 before any other work."""
-    started = time.monotonic()
-    ticket = await ctx.guard.admit()
-    try:
-        return await run_in_threadpool(
-            ctx.guard.login, body.email, body.password, origin, session, ticket
-        )
-    except (InvalidCredentials, TooManyAttempts):
-        await ctx.guard.floor.pad(started)
-        raise
-
-
 @router.post("", response_model=CustomerResponse, responses=_401)
 async def log_in(
     body: CredentialsIn, request: Request, response: Response, ctx: Context, origin: Origin
@@ -64,9 +45,11 @@ async def log_in(
         "cookie",
         user_agent=request.headers.get("user-agent"),
         replaces=cookie_session_token(request, ctx),
+        device=presented_device(request, ctx),
     )
-    signed_in = await _password_login(ctx, body, origin, session)
+    signed_in = await ctx.guard.sign_in(body.email, body.password, origin, session)
     set_session_cookie(response, ctx, signed_in.token)
+    remember_device(response, ctx, signed_in.device)
     return CustomerResponse(customer=CustomerOut.of(signed_in.customer))
 
 
@@ -89,11 +72,19 @@ def log_out(
 
 @router.post("/token", response_model=TokenResponse, responses=_401)
 async def issue_token(
-    body: CredentialsIn, request: Request, ctx: Context, origin: Origin
+    body: CredentialsIn, request: Request, response: Response, ctx: Context, origin: Origin
 ) -> TokenResponse:
-    """A revocable bearer token (a server-side session, not a 30-day JWT)."""
-    session = NewSession("bearer", user_agent=request.headers.get("user-agent"))
-    signed_in = await _password_login(ctx, body, origin, session)
+    """A revocable bearer token (a server-side session, not a 30-day JWT). The
+    ``X-Hashless-Device`` header of the answer is the device's token: an app that
+    sends it back with its next logins gets past the limits an attacker's failures
+    put on the account."""
+    session = NewSession(
+        "bearer",
+        user_agent=request.headers.get("user-agent"),
+        device=presented_device(request, ctx),
+    )
+    signed_in = await ctx.guard.sign_in(body.email, body.password, origin, session)
+    remember_device(response, ctx, signed_in.device, header=True)
     return TokenResponse(access_token=signed_in.token)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from hashless.errors import (
     InvalidResetToken,
     PasswordRejected,
     ReauthenticationRequired,
+    TooManyAttempts,
 )
 from hashless.identity import new_customer_id
 from hashless.passwords import validate_new_password
@@ -23,10 +25,12 @@ from hashless.service.auth import (
     CallerWithCustomer,
     Context,
     Origin,
+    remember_device,
     set_session_cookie,
 )
 from hashless.service.context import ServiceContext
 from hashless.service.guard import RequestOrigin
+from hashless.service.limits import reset_rules
 from hashless.service.medusa import merge_metadata, update_billing_address
 from hashless.service.reset_delivery import ResetEvent
 from hashless.service.schemas import (
@@ -67,10 +71,17 @@ def register(
         ),
     )
     ctx.guard.audit("customer.registered", "success", customer_id, origin)
-    token, _ = ctx.db.sessions.create(
-        customer_id, "cookie", user_agent=request.headers.get("user-agent"), ip=origin.ip
-    )
+    with ctx.db.transaction() as writing:
+        token, _ = ctx.db.sessions.create(
+            customer_id,
+            "cookie",
+            user_agent=request.headers.get("user-agent"),
+            ip=origin.ip,
+            within=writing,
+        )
+        device = ctx.db.devices.remember(customer_id, None, within=writing)
     set_session_cookie(response, ctx, token)
+    remember_device(response, ctx, device)
     return CustomerResponse(customer=CustomerOut.of(row))
 
 
@@ -143,17 +154,34 @@ def update_me(
     return CustomerResponse(customer=CustomerOut.of(load_customer(ctx, customer_id)))
 
 
-@router.post("/password-token", status_code=204, responses=error_responses(400))
+@router.post("/password-token", status_code=204, responses=error_responses(400, 429))
 async def request_reset(
     body: PasswordTokenRequest, tasks: BackgroundTasks, ctx: Context, origin: Origin
 ) -> Response:
-    """Always 204, after the same delay: whether the email has an account never shows."""
+    """204 after the same delay whether the email has an account or not; beyond the
+    limits per email and per address, 429 alike, and no token is made or sent."""
     started = time.monotonic()
 
-    def issue() -> None:
+    def issue() -> int | None:
+        """None, or the seconds until this email or address may ask again."""
+        rules = reset_rules(body.email, origin.ip)
+        wait = ctx.db.throttle.wait_for(rules)
+        if wait > timedelta(0):
+            ctx.guard.audit(
+                "password.reset_limited",
+                "refused",
+                None,
+                origin,
+                detail={"email": email_key(body.email)},
+            )
+            return max(1, round(wait.total_seconds()))
         record = ctx.db.records.find_by_email(body.email)
         customer_id = record.customer_id if record else None
-        ctx.guard.audit("password.reset_requested", "success", customer_id, origin)
+        with ctx.db.transaction() as writing:
+            ctx.db.throttle.record_failure(rules, within=writing)
+            ctx.guard.audit(
+                "password.reset_requested", "success", customer_id, origin, within=writing
+            )
         if record is not None:
             token, expires_at = ctx.db.reset_tokens.issue(record.customer_id)
             # Delivered after the answer is sent, so a slow webhook shows in no timing.
@@ -162,9 +190,12 @@ async def request_reset(
                 ResetEvent(record.customer_id, record.email, token, expires_at),
             )
         ctx.reset_floor.observe(time.monotonic() - started)
+        return None
 
-    await run_in_threadpool(issue)
+    wait = await run_in_threadpool(issue)
     await ctx.reset_floor.pad(started)
+    if wait is not None:
+        raise TooManyAttempts(wait)
     return Response(status_code=204)
 
 
@@ -187,6 +218,8 @@ def reset_password(body: PasswordResetRequest, ctx: Context, origin: Origin) -> 
         ctx.db.reset_tokens.give_back(body.token)
         raise
     ctx.db.reset_tokens.revoke_all(record.customer_id)
+    # Whoever's guesses held the account, its owner now gets in with the new password.
+    ctx.guard.forgive(record.email)
     ctx.guard.audit(
         "password.reset",
         "success",

@@ -16,7 +16,13 @@ from hashless.storage.models import Base, UTCDateTime, utcnow
 
 __all__ = ["STATE_TABLES", "CredentialMark", "HostedBase"]
 
-STATE_TABLES = ("customer_session", "reset_token", "audit_event", "login_throttle")
+STATE_TABLES = (
+    "customer_session",
+    "reset_token",
+    "audit_event",
+    "login_throttle",
+    "known_device",
+)
 """The standalone tables that every host's state schema holds too."""
 
 
