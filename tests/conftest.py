@@ -75,7 +75,7 @@ def medusa_v1_database(postgres_database: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def medusa_v1_session_db(medusa_v1_database: str) -> Iterator[Database]:
-    db = Database.connect(medusa_v1_database, pool_size=60, layout=medusa_v1_layout("hashless"))
+    db = Database.connect(medusa_v1_database, pool_size=20, layout=medusa_v1_layout("hashless"))
     yield db
     db.engine.dispose()
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from hashless.migration import CredentialRecords
 
 
 class PlainSha256:
@@ -48,3 +52,28 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def fence_seen_by_a_waiter(
+    records: CredentialRecords, customer_id: str, until: datetime, waiting: Callable[[], None]
+) -> list[datetime | None]:
+    """The ``write_fence`` a second locker reads when it was already waiting for the lock
+    while the holder set ``until``; ``waiting()`` returns once it is waiting."""
+    seen: list[datetime | None] = []
+    first_in = threading.Event()
+
+    def second() -> None:
+        first_in.wait()
+        with records.locked(customer_id) as locked:
+            assert locked is not None
+            seen.append(locked.record.write_fence)
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    with records.locked(customer_id) as locked:
+        assert locked is not None
+        first_in.set()
+        waiting()
+        locked.fence_writes(until)
+    waiter.join()
+    return seen

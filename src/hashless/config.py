@@ -18,10 +18,10 @@ from hashless.errors import ConfigurationError
 
 __all__ = ["PLATFORMS", "CognitoSettings", "Platform", "Settings", "load_settings"]
 
-Platform = Literal["standalone", "medusa-v1"]
+Platform = Literal["standalone", "medusa-v1", "medusa-v2"]
 """Where customers live: hashless' own table, or a store's database beside it."""
 
-PLATFORMS: tuple[Platform, ...] = ("standalone", "medusa-v1")
+PLATFORMS: tuple[Platform, ...] = ("standalone", "medusa-v1", "medusa-v2")
 
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 
@@ -105,6 +105,14 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("HASHLESS_MEDUSA_JWT_SECRET")
     )
     """Medusa's ``projectConfig.jwt_secret``: signs the short-lived tokens hashless mints."""
+    provider_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("HASHLESS_PROVIDER_TOKEN")
+    )
+    """The secret Medusa v2's auth provider sends (``medusa-v2``); its routes refuse any other."""
+    medusa_v2_admins: bool = Field(
+        default=False, validation_alias=_env("HASHLESS_MEDUSA_V2_ADMINS")
+    )
+    """Move Medusa v2 admin users' passwords too (off: their identities stay Medusa's)."""
     admin_token: SecretStr | None = Field(
         default=None, validation_alias=_env("HASHLESS_ADMIN_TOKEN")
     )
@@ -267,7 +275,7 @@ class Settings(BaseSettings):
             return {"proxy_headers": False}
         return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies}
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "provider_token")
     @classmethod
     def _token_strength(cls, token: SecretStr | None) -> SecretStr | None:
         if token is not None and len(token.get_secret_value()) < 16:

@@ -21,13 +21,18 @@ REGION = "eu-west-1"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CUSTOM_USER_RUN = bool(os.environ.get("HASHLESS_DJANGO_TEST_USER_MODEL"))
 POSTGRES_RUN = os.environ.get("HASHLESS_DJANGO_TEST_DB") == "postgres"
+ALLAUTH_RUN = os.environ.get("HASHLESS_DJANGO_TEST_PROJECT") == "allauth"
 CUSTOM_USER_MODELS = (
     "custom_users.ShopUser",  # AbstractUser
     "custom_users.EmailCustomer",  # AbstractBaseUser, email login, UUID primary key
 )
 
-# Run only in their own processes (another AUTH_USER_MODEL), by test_custom_user_models.py.
-collect_ignore = [] if CUSTOM_USER_RUN else ["custom"]
+# Run only in their own processes (another AUTH_USER_MODEL, allauth installed), by
+# test_custom_user_models.py and test_allauth_shop.py.
+collect_ignore = [
+    *([] if CUSTOM_USER_RUN else ["custom"]),
+    *([] if ALLAUTH_RUN else ["allauth_shop"]),
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -74,6 +79,10 @@ def subprocess_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
         for model in CUSTOM_USER_MODELS
         if f"test_flows_with_a_custom_user_model[{model}]" in selected
     }
+    if "test_allauth_shop" in selected:
+        runs["allauth"] = Run(
+            ["tests/django/allauth_shop"], {"HASHLESS_DJANGO_TEST_PROJECT": "allauth"}
+        )
     if "test_django_suite_on_postgresql" in selected:
         problem = _postgres_problem()
         runs["postgres"] = (
@@ -114,6 +123,8 @@ def cognito(moto_endpoint: str) -> dict[str, Any]:
         access_key_id="testing",
         secret_access_key="testing",
         max_attempts=1,
+        # moto answers slowly while the other runs of this suite share the machine.
+        read_timeout=60.0,
     )
     pool = provision_pool(client, pool_name="django-tests", generate_secret=True)
     assert pool.client_secret
@@ -142,9 +153,10 @@ def hashless_settings(settings: Any, cognito: dict[str, Any]) -> dict[str, Any]:
     Cognito usernames. Failed logins are not padded unless a test asks.
     """
     from hashless.django.pending import pending
-    from hashless.django.timing import login_timing
+    from hashless.django.timing import failed_login_timing, login_timing
 
     login_timing.reset()
+    failed_login_timing.reset()
     pending.clear()
     config = {
         **cognito["settings"],

@@ -3,7 +3,8 @@
 ``HASHLESS_DJANGO_TEST_DB=postgres`` selects PostgreSQL (the run that
 ``test_postgresql.py`` starts); ``HASHLESS_DJANGO_TEST_USER_MODEL`` a custom user model
 from ``examples/django_shop/custom_users`` (the runs ``test_custom_user_models.py``
-starts).
+starts); ``HASHLESS_DJANGO_TEST_PROJECT=allauth`` the shop with django-allauth
+(tests/django/allauth_shop).
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ def build() -> dict[str, Any]:
         LOGGING_CONFIG=None,
         DEBUG=False,
     )
+    if os.environ.get("HASHLESS_DJANGO_TEST_PROJECT") == "allauth":
+        from tests.django.allauth_shop.settings import allauth_settings
+
+        values.update(allauth_settings(values))
     user_model = os.environ.get("HASHLESS_DJANGO_TEST_USER_MODEL")
     if user_model:
         values["AUTH_USER_MODEL"] = user_model

@@ -64,3 +64,32 @@ class Pool:
         except InvalidCredentials:
             return False
         return True
+
+
+class HashCalls:
+    """Counts PBKDF2 checks (``verify``) and new hashes (``make_password``'s ``encode``)."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        from hashless.django.hashers import CognitoPasswordHasher
+
+        self.verify = 0
+        self.encode = 0
+        verify, encode = PBKDF2PasswordHasher.verify, CognitoPasswordHasher.encode
+
+        def counted_verify(hasher: Any, password: str, encoded: str) -> bool:
+            self.verify += 1
+            return bool(verify(hasher, password, encoded))
+
+        def counted_encode(hasher: Any, password: str, salt: str) -> str:
+            self.encode += 1
+            return str(encode(hasher, password, salt))
+
+        monkeypatch.setattr(PBKDF2PasswordHasher, "verify", counted_verify)
+        monkeypatch.setattr(CognitoPasswordHasher, "encode", counted_encode)
+
+
+def password_writes(queries: list[dict[str, Any]]) -> list[str]:
+    """The UPDATEs among ``queries`` (a ``CaptureQueriesContext``) that set a password."""
+    return [
+        q["sql"] for q in queries if q["sql"].startswith("UPDATE") and '"password" =' in q["sql"]
+    ]

@@ -85,16 +85,42 @@ def test_hasher_must_come_first_with_a_local_one_after(settings: Any) -> None:
     assert "hashless.E003" in _hashless_messages()
 
 
-def test_backend_is_required_and_model_backend_discouraged(settings: Any) -> None:
-    """No CognitoBackend: E004. ModelBackend beside it: W002 (its dummy hashing is a
-    timing oracle and every failure would be checked twice)."""
-    model_backend = "django.contrib.auth.backends.ModelBackend"
-    settings.AUTHENTICATION_BACKENDS = [model_backend]
-    assert "hashless.E004" in _hashless_messages()
-    settings.AUTHENTICATION_BACKENDS = ["hashless.django.backends.CognitoBackend", model_backend]
-    messages = _hashless_messages()
-    assert "hashless.E004" not in messages
-    assert model_backend in messages["hashless.W002"].msg
+COGNITO_BACKEND = "hashless.django.backends.CognitoBackend"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+EMAIL_BACKEND = "tests.django.email_shop.backends.EmailBackend"
+
+
+@pytest.mark.parametrize(
+    "backends",
+    [
+        [COGNITO_BACKEND],
+        [MODEL_BACKEND],
+        [EMAIL_BACKEND],
+        # A project's email login, with ModelBackend for the admin's username login.
+        [EMAIL_BACKEND, MODEL_BACKEND],
+    ],
+)
+def test_every_password_backend_is_accepted(settings: Any, backends: list[str]) -> None:
+    """hashless' guarantees live in ``user.check_password()``, so CognitoBackend,
+    ModelBackend and an email-login subclass, alone or beside ModelBackend, all pass the
+    checks (W002 used to tell such projects to drop the backend their logins need).
+    django-allauth's backend: tests/django/allauth_shop."""
+    settings.AUTHENTICATION_BACKENDS = backends
+    assert _hashless_messages() == {}
+
+
+def test_two_backends_with_the_same_lookup_are_a_warning(settings: Any) -> None:
+    """CognitoBackend beside ModelBackend finds the same users twice: W002 names the one
+    to remove, and removing it leaves a backend that logs those users in."""
+    settings.AUTHENTICATION_BACKENDS = [COGNITO_BACKEND, MODEL_BACKEND]
+    message = _hashless_messages()["hashless.W002"]
+    assert message.hint.startswith(f"Remove {MODEL_BACKEND}:")
+
+
+def test_no_password_backend_is_a_warning(settings: Any) -> None:
+    """A list without any ModelBackend-based backend: W004 says what hashless relies on."""
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.BaseBackend"]
+    assert "user.check_password()" in _hashless_messages()["hashless.W004"].hint
 
 
 def test_missing_validator_is_a_warning(settings: Any) -> None:

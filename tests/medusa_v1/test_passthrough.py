@@ -185,12 +185,14 @@ def test_credentials_medusa_would_honour_on_its_own_are_not_passed(
         headers={
             "authorization": f"Bearer {medusa_jwt}",
             "x-medusa-access-token": "admin-api-token",
+            "x-hashless-device": "a-known-device-token",
             "cookie": "connect.sid=s%3Asid.sig",
         },
     )
     sent = medusa.last
     assert "authorization" not in sent.headers
     assert "x-medusa-access-token" not in sent.headers
+    assert "x-hashless-device" not in sent.headers
     assert "cookie" not in sent.headers
 
 

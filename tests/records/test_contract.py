@@ -17,7 +17,7 @@ from hashless.errors import AccountExists, InvalidCredentials
 from hashless.legacy import VerifierRegistry
 from hashless.migration import CredentialState, MigrationEngine
 from tests.records.conftest import Adapter
-from tests.support import PlainSha256
+from tests.support import PlainSha256, fence_seen_by_a_waiter
 
 HASH = PlainSha256.encode("old password")
 
@@ -209,3 +209,16 @@ def test_a_write_fence_is_kept_until_the_password_lands(adapter: Adapter) -> Non
         locked.mark_in_store()
     with records.locked(cid) as locked:
         assert locked is not None and locked.record.write_fence is None
+
+
+def test_a_locker_that_waited_sees_the_fence_its_predecessor_set(adapter: Adapter) -> None:
+    """A locker already waiting when the holder sets the fence reads it once its turn
+    comes (PostgreSQL: a row the lock statement joins is read in that statement's
+    snapshot, which predates the holder's commit)."""
+    from datetime import UTC, datetime, timedelta
+
+    cid = adapter.add_legacy("ann@example.com", HASH)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    # The second locker is waiting after 0.3 s (if not, the test cannot fail, not flake).
+    seen = fence_seen_by_a_waiter(adapter.db.records, cid, until, lambda: time.sleep(0.3))
+    assert seen == [until]

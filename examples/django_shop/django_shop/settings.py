@@ -66,7 +66,9 @@ DATABASES = {
     }
 }
 
-# hashless: the backend replaces ModelBackend (and keeps its permissions).
+# hashless: for username logins, in place of ModelBackend (and keeps its permissions).
+# A shop that logs in by email keeps its own backend: hashless checks passwords in
+# user.check_password(), whichever backend calls it (README, "Logging in by email").
 AUTHENTICATION_BACKENDS = ["hashless.django.backends.CognitoBackend"]
 
 # hashless: first, then Django's own hashers. The first of those is the local hasher

@@ -84,6 +84,26 @@ def serve(host: str, port: int, no_migrate: bool, workers: int, log_level: str |
     )
 
     configure_logging(settings.log_format, settings.log_level, request_id=current_request_id.get)
+    if settings.platform == "medusa-v2":
+        # Only hashless' own state schema is migrated, once, before any worker starts.
+        from hashless.platforms.medusa_v2.app import medusa_v2_engine, migrate_state
+        from hashless.service.wiring import medusa_v2_app_from_environment
+
+        if not no_migrate:
+            medusa = medusa_v2_engine(settings)
+            migrate_state(medusa, settings.state_schema)
+            medusa.dispose()
+        app = medusa_v2_app_from_environment() if workers == 1 else APP_FACTORY
+        uvicorn.run(
+            app,
+            factory=workers > 1,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=None,
+            **proxies,
+        )
+        return
     # Migrated once, here, before any worker starts: workers never race to migrate.
     open_database(settings, apply_migrations=not no_migrate).engine.dispose()
     # Built here even for several workers, so a setting that is wrong stops start-up

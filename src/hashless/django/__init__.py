@@ -3,7 +3,7 @@
 Settings, and nothing else::
 
     INSTALLED_APPS = [..., "hashless.django"]
-    AUTHENTICATION_BACKENDS = ["hashless.django.backends.CognitoBackend"]
+    AUTHENTICATION_BACKENDS = ["hashless.django.backends.CognitoBackend"]  # or your own
     PASSWORD_HASHERS = [
         "hashless.django.hashers.CognitoPasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # the local hasher

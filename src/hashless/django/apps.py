@@ -1,4 +1,4 @@
-"""The ``hashless.django`` app: connects the save and delete hooks and the system checks."""
+"""The ``hashless`` app: hashless' ``check_password``, the save and delete hooks, the checks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ class HashlessConfig(AppConfig):
     verbose_name = "hashless"
 
     def ready(self) -> None:
-        from hashless.django import checks, signals
+        from django.contrib.auth import get_user_model
 
+        from hashless.django import checking, checks, signals
+
+        checking.install(get_user_model())
         checks.register()
         signals.connect()

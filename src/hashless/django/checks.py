@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import checks
 from django.utils.module_loading import import_string
 
+from hashless.django.checking import overrides_check
 from hashless.django.conf import KNOWN_KEYS, load_settings, username_for
 from hashless.django.hashers import HASHER_PATH, CognitoPasswordHasher
 from hashless.django.markers import MAX_LENGTH, marker_length
@@ -105,41 +107,76 @@ def check_hashers(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage
     return messages
 
 
-def check_backends(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
+ALLAUTH_BACKEND_PATH = "allauth.account.auth_backends.AuthenticationBackend"
+
+
+def _finds_by_username(cls: Any) -> bool:
+    """A backend that looks users up as ``ModelBackend`` does, by ``USERNAME_FIELD``."""
     from django.contrib.auth.backends import ModelBackend
 
     from hashless.django.backends import CognitoBackend
 
+    if not isinstance(cls, type) or not issubclass(cls, ModelBackend):
+        return False
+    if cls.authenticate in (ModelBackend.authenticate, CognitoBackend.authenticate):
+        return True
+    return _is_allauth(cls) and _allauth_logs_in_by_username()
+
+
+def _is_allauth(cls: Any) -> bool:
+    # Its backend can be imported only with its app installed.
+    if not apps.is_installed("allauth.account"):
+        return False
+    allauth_backend = import_string(ALLAUTH_BACKEND_PATH)
+    return isinstance(cls, type) and issubclass(cls, allauth_backend)
+
+
+def _allauth_logs_in_by_username() -> bool:
+    from allauth.account import app_settings  # type: ignore[import-untyped]
+
+    return app_settings.LoginMethod.USERNAME in app_settings.LOGIN_METHODS
+
+
+def check_backends(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
+    """Any backend that calls ``user.check_password()`` keeps hashless' guarantees
+    (``hashless.django.checking``); what is left to catch is a list with no password
+    backend at all, and two backends doing the same lookup."""
+    from django.contrib.auth.backends import ModelBackend
+
     paths = list(getattr(settings, "AUTHENTICATION_BACKENDS", []))
     classes = _classes(paths)
     messages: list[checks.CheckMessage] = []
-    if not any(isinstance(c, type) and issubclass(c, CognitoBackend) for c in classes):
-        messages.append(
-            checks.Error(
-                f"{BACKEND_PATH} is not in AUTHENTICATION_BACKENDS",
-                hint=f"AUTHENTICATION_BACKENDS = [{BACKEND_PATH!r}] (it replaces "
-                "django.contrib.auth.backends.ModelBackend and keeps its permissions).",
-                id="hashless.E004",
-            )
-        )
-    plain = [
-        path
-        for path, cls in zip(paths, classes, strict=True)
-        if isinstance(cls, type)
-        and issubclass(cls, ModelBackend)
-        and not issubclass(cls, CognitoBackend)
-    ]
-    if plain:
+    if not any(isinstance(c, type) and issubclass(c, ModelBackend) for c in classes):
         messages.append(
             checks.Warning(
-                f"AUTHENTICATION_BACKENDS also lists {', '.join(plain)}",
-                hint=f"Remove it: every failed login would be checked twice, and its dummy "
-                f"hashing for unknown users makes logins of unknown and migrated users take "
-                f"different times. {BACKEND_PATH} already does what ModelBackend does.",
+                "No backend in AUTHENTICATION_BACKENDS is based on ModelBackend",
+                hint="hashless checks passwords in user.check_password(): make sure your "
+                f"backend calls it, or list {BACKEND_PATH!r} (username logins), your own "
+                f"ModelBackend subclass (email logins) or {ALLAUTH_BACKEND_PATH!r}.",
+                id="hashless.W004",
+            )
+        )
+    same = [(p, c) for p, c in zip(paths, classes, strict=True) if _finds_by_username(c)]
+    if len(same) > 1:
+        # Keep the one that does the most: allauth's also logs in by email.
+        keep = max(same, key=lambda entry: (_is_allauth(entry[1]), _is_cognito(entry[1])))
+        drop = [path for path, _ in same if path != keep[0]]
+        messages.append(
+            checks.Warning(
+                f"AUTHENTICATION_BACKENDS lists {len(same)} backends that find users by "
+                f"username: {', '.join(path for path, _ in same)}",
+                hint=f"Remove {', '.join(drop)}: {keep[0]} already logs those users in, and "
+                "every failed login is otherwise checked (and padded) once per backend.",
                 id="hashless.W002",
             )
         )
     return messages
+
+
+def _is_cognito(cls: Any) -> bool:
+    from hashless.django.backends import CognitoBackend
+
+    return isinstance(cls, type) and issubclass(cls, CognitoBackend)
 
 
 def check_validators(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
@@ -159,6 +196,23 @@ def check_validators(app_configs: Any = None, **_: Any) -> list[checks.CheckMess
 
 def check_user_model(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
     model = get_user_model()
+    messages: list[checks.CheckMessage] = []
+    if overrides_check(model):
+        messages.append(
+            checks.Warning(
+                f"{model._meta.label} defines its own check_password(): hashless keeps it, "
+                f"so its guarantees hold only for logins through {BACKEND_PATH}",
+                hint="Remove it, so that hashless' check runs for every backend. If it must "
+                "stay, have it call hashless.django.checking.check_password(self, raw_password) "
+                "and silence hashless.W005.",
+                id="hashless.W005",
+            )
+        )
+    messages.extend(_check_marker_fits(model))
+    return messages
+
+
+def _check_marker_fits(model: Any) -> list[checks.CheckMessage]:
     field = model._meta.get_field("password")
     limit = getattr(field, "max_length", None) or MAX_LENGTH
     try:

@@ -38,6 +38,7 @@ from hashless.errors import ConfigurationError
 
 __all__ = [
     "COGNITO_KEYS",
+    "DEFAULT_LOGIN_FLOOR_SECONDS",
     "KNOWN_KEYS",
     "HashlessSettings",
     "hashless_settings",

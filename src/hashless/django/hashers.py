@@ -8,7 +8,10 @@ It has two jobs, both through Django's own hashing API:
   whether an account exists. So it returns an ordinary hash made by the next hasher
   in ``PASSWORD_HASHERS`` (the *local hasher*) and notes the password in
   ``hashless.django.pending``; the ``pre_save`` hook moves it to Cognito when the row
-  is saved, for users in scope. Users out of scope keep that local hash.
+  is saved, for users in scope. Users out of scope keep that local hash. Each such
+  hash takes at least the login floor (``hashless.django.timing``): ``ModelBackend``,
+  django-allauth and most backends hash a throw-away password for an unknown user,
+  and that must cost what a wrong password of a legacy or migrated user costs.
 * ``verify`` checks a Cognito marker, so ``user.check_password()`` (and with it
   ``PasswordChangeForm``) asks Cognito for migrated users. A Cognito outage raises
   ``CredentialStoreUnavailable``: it is never a wrong password.
@@ -20,6 +23,7 @@ password to Cognito (once, under the user's lock).
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import hashers as django_hashers
@@ -31,6 +35,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from hashless.django.markers import ALGORITHM, marker_username
 from hashless.django.pending import pending
+from hashless.django.timing import login_timing
 from hashless.errors import InvalidCredentials
 
 if TYPE_CHECKING:
@@ -70,8 +75,11 @@ class CognitoPasswordHasher(BasePasswordHasher):
 
     @sensitive_variables("password")
     def encode(self, password: str, salt: str) -> str:
+        started = time.monotonic()
         encoded = str(local_hasher().encode(password, salt))
+        login_timing.observe(time.monotonic() - started)
         pending.put(encoded, force_str(password))
+        login_timing.pad(started)
         return encoded
 
     @sensitive_variables("password")
@@ -104,5 +112,5 @@ class CognitoPasswordHasher(BasePasswordHasher):
         return False
 
     def harden_runtime(self, password: str, encoded: str) -> None:
-        # Failed logins are padded in the backend (hashless.django.timing) instead.
+        # Failed checks are padded in hashless.django.checking instead.
         pass

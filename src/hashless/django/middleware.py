@@ -3,7 +3,8 @@
 Optional: without it an outage is still an error page (Django's 500), never a
 "wrong password". With it the answer is ``503 Service Unavailable`` with
 ``Retry-After``, rendered from ``hashless/unavailable.html`` (override it in your
-templates), and no error report is mailed for what is not a bug.
+templates), and no error report is mailed for what is not a bug. It also pads a failed
+login once its page is rendered, not before (``hashless.django.timing``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
+from hashless.django import timing
 from hashless.errors import CredentialStoreUnavailable
 
 __all__ = ["CredentialStoreUnavailableMiddleware"]
@@ -32,7 +34,10 @@ class CredentialStoreUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        timing.defer_to_response()
+        response = self.get_response(request)
+        timing.pad_response()
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, CredentialStoreUnavailable):

@@ -31,7 +31,6 @@ __all__ = [
     "client_ip",
     "context",
     "cookie_session_token",
-    "device_cookie_name",
     "presented_device",
     "remember_device",
     "set_session_cookie",
@@ -191,13 +190,9 @@ DEVICE_HEADER = "x-hashless-device"
 """Apps without a cookie jar send their known-device token in this header."""
 
 
-def device_cookie_name(ctx: ServiceContext) -> str:
-    return "__Host-hashless_device" if ctx.cookie_secure else "hashless_device"
-
-
 def presented_device(request: Request, ctx: ServiceContext) -> str | None:
     """The known-device token the client holds, from its cookie or header."""
-    return request.headers.get(DEVICE_HEADER) or request.cookies.get(device_cookie_name(ctx))
+    return request.headers.get(DEVICE_HEADER) or request.cookies.get(ctx.device_cookie_name)
 
 
 def remember_device(
@@ -207,7 +202,7 @@ def remember_device(
     if header:
         response.headers[DEVICE_HEADER] = token
     response.set_cookie(
-        device_cookie_name(ctx),
+        ctx.device_cookie_name,
         token,
         max_age=int(DEVICE_LIFETIME.total_seconds()),
         path="/",

@@ -62,3 +62,7 @@ class ServiceContext:
     @property
     def admin_cookie_name(self) -> str:
         return "__Host-hashless_admin" if self.cookie_secure else "hashless_admin"
+
+    @property
+    def device_cookie_name(self) -> str:
+        return "__Host-hashless_device" if self.cookie_secure else "hashless_device"

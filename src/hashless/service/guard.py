@@ -19,17 +19,26 @@ from hashless.errors import (
     InvalidCredentials,
     TooManyAttempts,
 )
-from hashless.migration import CredentialRecord, CredentialState, MigrationEngine, MigrationEvent
+from hashless.migration import CredentialRecord, MigrationEngine, MigrationEvent
+from hashless.migration.records import CredentialState
 from hashless.service.limits import ADDRESS_HOLD, ADDRESS_RULE, account_key, login_rules
 from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch
 from hashless.service.timing import FailureFloor
-from hashless.storage import AuditEntry, CustomerRow, Database, ThrottleRule, ThrottleState
+from hashless.storage import (
+    AuditEntry,
+    AuditLog,
+    CustomerRow,
+    Database,
+    ThrottleRule,
+    ThrottleState,
+)
 
 __all__ = [
     "LoginGuard",
     "NewSession",
     "RequestOrigin",
     "SignedIn",
+    "audit_migrations",
     "migration_auditor",
 ]
 
@@ -374,10 +383,15 @@ class LoginGuard:
 
 def migration_auditor(db: Database) -> Callable[[MigrationEvent], None]:
     """The engine's observer: every migration, and every blocked one, joins the audit trail."""
+    return audit_migrations(db.audit)
+
+
+def audit_migrations(audit: AuditLog) -> Callable[[MigrationEvent], None]:
+    """``migration_auditor`` for a host whose audit log is not in a ``Database``."""
 
     def record(event: MigrationEvent) -> None:
         outcome = "success" if event.name == "migration.succeeded" else "blocked"
-        db.audit.record(
+        audit.record(
             AuditEntry(
                 event=event.name,
                 outcome=outcome,

@@ -53,6 +53,7 @@ __all__ = [
     "context_from_environment",
     "create_app_from_environment",
     "host_for",
+    "medusa_v2_app_from_environment",
     "open_database",
     "quota_shaped",
     "reset_delivery_for",
@@ -180,7 +181,15 @@ Imported when called: the service itself never needs them."""
 def host_for(settings: Settings) -> Host:
     """The host HASHLESS_PLATFORM names; raises ``ConfigurationError`` for settings it
     cannot serve."""
-    return HOSTS[settings.platform](settings)
+    builder = HOSTS.get(settings.platform)
+    if builder is None:
+        # medusa-v2 answers Medusa's auth provider only (medusa_v2_app_from_environment):
+        # Medusa keeps its customers, sessions and tokens itself.
+        raise ConfigurationError(
+            f"HASHLESS_PLATFORM={settings.platform} is served by `hashless serve` alone; "
+            "this command works on the standalone and medusa-v1 platforms"
+        )
+    return builder(settings)
 
 
 def open_database(
@@ -282,6 +291,16 @@ def build_context(
     )
 
 
+def _worker_settings(without_pool: str) -> tuple[Settings, CognitoSettings]:
+    """The settings of a process that serves a real pool, its logging configured (a
+    spawned worker inherits none of its parent's); ``without_pool`` says why one is needed."""
+    settings, cognito = load_settings()
+    if not cognito.configured:
+        raise ConfigurationError(without_pool)
+    configure_logging(settings.log_format, settings.log_level, request_id=current_request_id.get)
+    return settings, cognito
+
+
 def context_from_environment() -> ServiceContext:
     """The context one process serves, built from the environment and ``.env`` alone.
 
@@ -290,13 +309,10 @@ def context_from_environment() -> ServiceContext:
     before it starts the workers). Logging is configured here because a spawned
     worker inherits none of its parent's.
     """
-    settings, cognito = load_settings()
-    if not cognito.configured:
-        raise ConfigurationError(
-            "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID are not set: a worker serves a real "
-            "pool and database (the throw-away demo runs only in `hashless serve` itself)"
-        )
-    configure_logging(settings.log_format, settings.log_level, request_id=current_request_id.get)
+    settings, cognito = _worker_settings(
+        "COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID are not set: a worker serves a real "
+        "pool and database (the throw-away demo runs only in `hashless serve` itself)"
+    )
     host = host_for(settings)
     db = open_database(settings, apply_migrations=False, host=host)
     if not db.schema_is_current():
@@ -321,6 +337,23 @@ def serving_app(context: ServiceContext) -> ASGIApp:
     return medusa_front(app, context)
 
 
+def medusa_v2_app_from_environment() -> ASGIApp:
+    """``HASHLESS_PLATFORM=medusa-v2``: the routes Medusa v2's auth provider calls."""
+    from hashless.platforms.medusa_v2.app import medusa_v2_app_from_settings
+
+    settings, cognito = _worker_settings(
+        "HASHLESS_PLATFORM=medusa-v2 needs a pool: set COGNITO_USER_POOL_ID and "
+        "COGNITO_CLIENT_ID (the throw-away demo serves the standalone platform only)"
+    )
+    store = cognito_store(cognito, concurrency=settings.concurrency, settings=settings)
+    return medusa_v2_app_from_settings(
+        settings, store=quota_shaped(store, settings, key=store.user_pool_id)
+    )
+
+
 def create_app_from_environment() -> ASGIApp:
     """The app factory for ``uvicorn --factory`` and ``hashless serve --workers N``."""
+    settings, _ = load_settings()
+    if settings.platform == "medusa-v2":
+        return medusa_v2_app_from_environment()
     return serving_app(context_from_environment())

@@ -12,7 +12,7 @@ from starlette.types import Message, Receive, Scope, Send
 from hashless.errors import ConfigurationError
 from hashless.platforms.medusa_v1.passthrough import AUTH_REQUEST_PATH, MedusaPassThrough
 from hashless.service.app import MAX_BODY_BYTES
-from hashless.service.auth import device_cookie_name
+from hashless.service.auth import DEVICE_HEADER
 from hashless.service.browser import BrowserRules
 from hashless.service.context import ServiceContext
 
@@ -135,13 +135,14 @@ def medusa_front(
         session = context.db.sessions.resolve(token)
         return session.customer_id if session is not None else None
 
-    own_cookies = (context.cookie_name, context.admin_cookie_name, device_cookie_name(context))
+    own_cookies = (context.cookie_name, context.admin_cookie_name, context.device_cookie_name)
     passthrough = MedusaPassThrough(
         host.medusa_url,
         host.medusa_jwt_secret.get_secret_value(),
         customer_for,
         session_cookie=context.cookie_name,
         own_cookies=own_cookies,
+        own_headers=(DEVICE_HEADER,),
         connections=context.concurrency,
         transport=transport,
     )

@@ -12,9 +12,9 @@ body). What changes on the way is who the request speaks for:
 - nothing Medusa would accept on its own is passed: no ``Authorization`` but the
   minted one (a 30-day JWT Medusa issued, or any token that is no live hashless
   session), no ``x-medusa-access-token``, no ``connect.sid`` session cookie, and
-  none of hashless' own cookies (Medusa has no use for them, and a log there
-  should not hold them). Medusa's ``connect.sid`` is not handed to the browser
-  either: it could never come back through here;
+  none of hashless' own cookies and headers (session, admin, known device): Medusa
+  has no use for them, and a log there should not hold them. Medusa's
+  ``connect.sid`` is not handed to the browser either: it could never come back;
 - CORS is hashless' (``HASHLESS_STORE_CORS``, :mod:`hashless.service.browser`), so
   Medusa's ``Access-Control-*`` headers are dropped rather than doubled.
 
@@ -36,7 +36,6 @@ from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from hashless.platforms.medusa_v1.tokens import mint_store_token
-from hashless.service.auth import DEVICE_HEADER
 
 __all__ = ["AUTH_REQUEST_HEADER", "AUTH_REQUEST_PATH", "MEDUSA_SESSION_COOKIE", "MedusaPassThrough"]
 
@@ -59,13 +58,7 @@ _HOP_BY_HOP = frozenset(
     }
 )
 """RFC 9110 section 7.6.1: headers about one connection, never forwarded."""
-_NOT_FORWARDED = _HOP_BY_HOP | {
-    b"host",
-    b"authorization",
-    b"x-medusa-access-token",
-    b"cookie",
-    DEVICE_HEADER.encode(),
-}
+_NOT_FORWARDED = _HOP_BY_HOP | {b"host", b"authorization", b"x-medusa-access-token", b"cookie"}
 _NOT_RETURNED = _HOP_BY_HOP | {b"set-cookie"}
 
 AUTH_REQUEST_PATH = "/hashless/medusa-auth"
@@ -93,6 +86,7 @@ class MedusaPassThrough:
         *,
         session_cookie: str,
         own_cookies: Collection[str] = (),
+        own_headers: Collection[str] = (),
         connections: int = 64,
         timeout: httpx.Timeout | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -102,6 +96,7 @@ class MedusaPassThrough:
         self._customer_for = customer_for
         self._session_cookie = session_cookie
         self._dropped_cookies = frozenset({session_cookie, MEDUSA_SESSION_COOKIE, *own_cookies})
+        self._not_forwarded = _NOT_FORWARDED | {name.lower().encode() for name in own_headers}
         # Created here, not per request: the pool keeps connections to Medusa open.
         # A connection comes up in milliseconds on a healthy backend; a read may wait
         # on a slow payment provider during checkout. Requests go to the transport
@@ -194,7 +189,7 @@ class MedusaPassThrough:
                         cookie_token = cookie_value
                     elif key and key not in self._dropped_cookies:
                         cookies.append(pair.strip())
-            elif name not in _NOT_FORWARDED and name not in connection_named:
+            elif name not in self._not_forwarded and name not in connection_named:
                 kept.append((name, value))
         if cookies:
             kept.append((b"cookie", "; ".join(cookies).encode("latin-1")))

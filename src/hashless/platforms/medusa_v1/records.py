@@ -27,12 +27,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Connection,
     Select,
-    Table,
     and_,
     bindparam,
     delete,
@@ -40,14 +39,13 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.errors import AccountExists
 from hashless.migration.records import CredentialRecord, CredentialState
 from hashless.platforms.medusa_v1.tables import customer
-from hashless.storage.hosted import CredentialMark
+from hashless.storage.hosted.marks import MARK, mark_moved, upsert_mark
 
 __all__ = [
     "BY_EMAIL",
@@ -59,8 +57,6 @@ __all__ = [
     "record_from",
     "upsert_mark",
 ]
-
-MARK = cast(Table, CredentialMark.__table__)
 
 live = and_(customer.c.has_account.is_(True), customer.c.deleted_at.is_(None))
 """Medusa's own idea of an account that can log in."""
@@ -117,24 +113,6 @@ _RECORD_BY_ID = _RECORDS.where(BY_ID)
 _LOCK = _RECORD_BY_ID.with_for_update(of=customer)
 
 
-def upsert_mark(
-    connection: Connection, customer_id: str, *, migrated: bool = False, **values: Any
-) -> None:
-    """Create or change the customer's credential mark with ``values``; ``migrated``:
-    a legacy password has just moved to the store (the first such time is kept)."""
-    values["updated_at"] = func.now()
-    inserted = {"in_store": False, "blocked": False, **values}
-    changed = dict(values)
-    if migrated:
-        inserted["migrated_at"] = func.now()
-        changed["migrated_at"] = func.coalesce(MARK.c.migrated_at, func.now())
-    connection.execute(
-        insert(MARK)
-        .values(customer_id=customer_id, **inserted)
-        .on_conflict_do_update(index_elements=[MARK.c.customer_id], set_=changed)
-    )
-
-
 @dataclass
 class _LockedMedusaCustomer:
     connection: Connection
@@ -153,22 +131,7 @@ class _LockedMedusaCustomer:
 
     def mark_in_store(self) -> None:
         self._touch(password_hash=None)
-        upsert_mark(
-            self.connection,
-            self.current.customer_id,
-            migrated=self.current.state is CredentialState.LEGACY,
-            in_store=True,
-            blocked=False,
-            fence_until=None,
-        )
-        self.current = replace(
-            self.current,
-            state=CredentialState.COGNITO,
-            legacy_hash=None,
-            legacy_format=None,
-            blocked=False,
-            write_fence=None,
-        )
+        self.current = mark_moved(self.connection, self.current)
 
     def mark_blocked(self) -> None:
         upsert_mark(self.connection, self.current.customer_id, blocked=True)
@@ -218,4 +181,9 @@ class MedusaCredentialRecords:
         with self._sessions() as session, session.begin():
             connection = session.connection()
             row = connection.execute(_LOCK, {"customer_id": customer_id}).one_or_none()
+            if row is not None:
+                # Read again now that the lock is held: the locking statement sees the
+                # mark in its own snapshot, which predates the commit of the holder it
+                # waited for (a fence or in_store that holder wrote would be missing).
+                row = connection.execute(_RECORD_BY_ID, {"customer_id": customer_id}).one()
             yield _LockedMedusaCustomer(connection, record_from(row)) if row else None

@@ -1,4 +1,4 @@
-"""hashless' state in a store's database: sessions, reset tokens, audit, throttle, marks
+"""hashless' state in a store's database: sessions, reset tokens, audit, throttle, devices, marks
 
 The standalone tables of the same names, without foreign keys to a customer table
 (the customers are the store's rows), and the credential mark.
@@ -73,6 +73,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
     )
     op.create_table(
+        "known_device",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("customer_id", sa.String(length=40), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_known_device")),
+    )
+    op.create_index(op.f("ix_known_device_customer_id"), "known_device", ["customer_id"])
+    op.create_table(
         "credential",
         sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("in_store", sa.Boolean(), nullable=False),
@@ -85,5 +94,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("credential", "login_throttle", "audit_event", "reset_token", "customer_session"):
+    for table in (
+        "credential",
+        "known_device",
+        "login_throttle",
+        "audit_event",
+        "reset_token",
+        "customer_session",
+    ):
         op.drop_table(table)
