@@ -22,14 +22,18 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from hashless.credentials.client import make_cognito_client
+from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.emails import email_key
 from hashless.migration.records import CredentialState
 from hashless.storage import Database
 from hashless.storage.models import Customer
 
 __all__ = [
+    "ACCESS_KEY",
     "POOL_ID",
     "REDIS_SERVER",
+    "SECRET_KEY",
     "RedisServer",
     "Service",
     "StandIn",
@@ -40,6 +44,7 @@ __all__ = [
 ]
 
 HERE = Path(__file__).resolve().parent
+ACCESS_KEY, SECRET_KEY = "AKIABENCHMARK000000", "bench-secret-key"
 POOL_ID = "us-east-1_Bench0001"
 CLIENT_ID = "benchclient0000000000000000"
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -103,6 +108,16 @@ class StandIn:
     def add_users(self, users: dict[str, str]) -> None:
         _json_request(f"{self.url}/_control/users", {"users": users})
 
+    def credential_store(self) -> CognitoCredentialStore:
+        """hashless' store on the stand-in over a real boto3 client: calls timed alone."""
+        client = make_cognito_client(
+            region="us-east-1",
+            endpoint_url=self.url,
+            access_key_id=ACCESS_KEY,
+            secret_access_key=SECRET_KEY,
+        )
+        return CognitoCredentialStore(client, user_pool_id=POOL_ID, client_id=CLIENT_ID)
+
     def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = _json_request(f"{self.url}/_control/stats")
         return stats
@@ -122,8 +137,8 @@ def service_environment(standin: StandIn, database_url: str, **extra: str) -> di
         COGNITO_USER_POOL_ID=POOL_ID,
         COGNITO_CLIENT_ID=CLIENT_ID,
         COGNITO_ENDPOINT_URL=standin.url,
-        COGNITO_ACCESS_KEY_ID="AKIABENCHMARK000000",
-        COGNITO_SECRET_ACCESS_KEY="bench-secret-key",
+        COGNITO_ACCESS_KEY_ID=ACCESS_KEY,
+        COGNITO_SECRET_ACCESS_KEY=SECRET_KEY,
         HASHLESS_DATABASE_URL=database_url,
         HASHLESS_COOKIE_SECURE="false",
         HASHLESS_ADMIN_TOKEN="bench-admin-token-0123456789",

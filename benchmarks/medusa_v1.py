@@ -51,15 +51,12 @@ sys.path.insert(0, str(HERE.parent / "examples" / "medusa-v1"))
 
 import medusa_backend as backend  # noqa: E402
 import stack  # noqa: E402
-from harness import CLIENT_ID, POOL_ID, StandIn, cpu_seconds  # noqa: E402
+from harness import ACCESS_KEY, CLIENT_ID, POOL_ID, SECRET_KEY, StandIn, cpu_seconds  # noqa: E402
 from loadgen import closed_loop, request_bytes  # noqa: E402
 
-from hashless.credentials.client import make_cognito_client  # noqa: E402
-from hashless.credentials.cognito import CognitoCredentialStore  # noqa: E402
 from hashless.platforms.medusa_v1.tokens import mint_store_token  # noqa: E402
 
 PASSWORD = "benchmark password 1"
-ACCESS_KEY, SECRET_KEY = "AKIABENCHMARK000000", "bench-secret-key"
 UNSHAPED = {
     f"HASHLESS_COGNITO_RATE_{category}": "0"
     for category in ("AUTH", "CREATE", "RECOVERY", "UPDATE")
@@ -184,16 +181,7 @@ def stand_in() -> Iterator[tuple[StandIn, dict[str, str]]]:
 
 def create_and_set_p50(standin: StandIn, rounds: int) -> float:
     """p50 of ``AdminCreateUser`` + ``AdminSetUserPassword`` against the stand-in."""
-    store = CognitoCredentialStore(
-        make_cognito_client(
-            region="us-east-1",
-            endpoint_url=standin.url,
-            access_key_id=ACCESS_KEY,
-            secret_access_key=SECRET_KEY,
-        ),
-        user_pool_id=POOL_ID,
-        client_id=CLIENT_ID,
-    )
+    store = standin.credential_store()
     spent = []
     for i in range(rounds + 1):
         username = f"cus_probe{i}_{time.monotonic_ns()}"

@@ -33,8 +33,10 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
+    ACCESS_KEY,
     CLIENT_ID,
     POOL_ID,
+    SECRET_KEY,
     Service,
     StandIn,
     cpu_seconds,
@@ -45,13 +47,11 @@ from harness import (
 from loadgen import Outcome, closed_loop, open_loop, request_bytes
 
 from hashless.credentials.client import make_cognito_client
-from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.demo.run import DEMO_CUSTOMERS, DEMO_PASSWORD
 from hashless.legacy import default_registry
 from hashless.storage import Database
 
 PASSWORD = "bench-password-1"
-ACCESS_KEY, SECRET_KEY = "AKIABENCHMARK000000", "bench-secret-key"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_BENCH_DB = "hashless_bench"
 V2_HASH = next(c.legacy_hash for c in DEMO_CUSTOMERS if c.legacy_format == "medusa-v2")
@@ -295,16 +295,7 @@ def first_login_components(standin: StandIn, db: Database, rounds: int) -> dict[
         started = time.perf_counter()
         assert registry.verify(DEMO_PASSWORD, V2_HASH, format_name="medusa-v2")
         verify.append(time.perf_counter() - started)
-    store = CognitoCredentialStore(
-        make_cognito_client(
-            region="us-east-1",
-            endpoint_url=standin.url,
-            access_key_id=ACCESS_KEY,
-            secret_access_key=SECRET_KEY,
-        ),
-        user_pool_id=POOL_ID,
-        client_id=CLIENT_ID,
-    )
+    store = standin.credential_store()
     cognito = []
     rows = []
     for i in range(rounds):
