@@ -37,7 +37,9 @@ _HEADERS = {
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": under it a browser sends ``Origin: null`` with the page's own
+    # form posts, and the origin check (service/browser.py) must refuse a null origin.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 
