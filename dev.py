@@ -40,7 +40,7 @@ LOCKS = {
     # What each lock holds: pyproject extras. dev.lock is resolved first and constrains
     # serve.lock, so a package has one version in both.
     "dev": ["dev"],
-    "serve": ["service", "postgres", "emulator", "hashes"],
+    "serve": ["service", "postgres", "medusa-v1", "emulator", "hashes"],
 }
 INSTALLER = ["pip>=25"]
 """Locked too, and installed first: Python 3.11's own pip takes about twice as long."""

@@ -1,4 +1,4 @@
-"""The pass-through to Medusa, against a stand-in Medusa (httpx's mock transport).
+"""The pass-through to Medusa, against a stand-in Medusa (an HTTP server on a local port).
 
 The real Medusa v1.20.11 server is driven in ``test_real_medusa.py``; these pin what
 happens to each header, cookie and body on the way, and which credentials Medusa sees.
@@ -6,68 +6,85 @@ happens to each header, cookie and body on the way, and which credentials Medusa
 
 from __future__ import annotations
 
+import gzip
+import socket
+import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import httpx
 import jwt
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import text
+from starlette.types import Receive, Scope, Send
 
 from hashless.platforms.medusa_v1.front import medusa_front
+from hashless.platforms.medusa_v1.sessions import APPLICATION_NAME
 from hashless.platforms.medusa_v1.tokens import mint_store_token
 from hashless.service import ServiceContext, create_app
 from hashless.service.browser import OriginAllowlist
+from tests.service.conftest import Clock
 
 SECRET = "medusa-jwt-secret-for-the-pass-through-tests"
 SHOP = "https://shop.example"
 COOKIE = "hashless_sid"  # the test context runs with cookie_secure=False
 
-
-class _Streamed(httpx.AsyncByteStream):
-    """A response body arriving in pieces, as from a real server."""
-
-    def __init__(self, chunks: list[bytes]) -> None:
-        self._chunks = chunks
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._chunks:
-            yield chunk
+_ANSWER_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"x-medusa-thing", b"kept"),
+    (b"set-cookie", b"connect.sid=s%3Aabc.def; Path=/; HttpOnly"),
+    (b"set-cookie", b"shop_pref=1; Path=/"),
+    (b"access-control-allow-origin", b"https://medusa-allowed.example"),
+    (b"access-control-allow-credentials", b"true"),
+    (b"keep-alive", b"timeout=5"),
+]
 
 
 @dataclass
 class FakeMedusa:
-    """Records what reaches Medusa and answers like a Medusa store route."""
+    """Records what reaches Medusa, as a server on a local port sees it, and answers
+    like a Medusa store route: 201, a JSON body in two pieces (chunked), unless a test
+    sets another answer."""
 
     seen: list[httpx.Request] = field(default_factory=list)
     bodies: list[bytes] = field(default_factory=list)
-    down: bool = False
+    status: int = 201
+    headers: list[tuple[bytes, bytes]] = field(default_factory=lambda: list(_ANSWER_HEADERS))
+    chunks: tuple[bytes, ...] = (b'{"cart": ', b'{"id": "cart_1"}}')
+    url: str = ""
+    stop: Callable[[], None] = lambda: None
+    """Medusa down: nothing listens on its port any more."""
 
-    async def __call__(self, request: httpx.Request) -> httpx.Response:
-        if self.down:
-            raise httpx.ConnectError("connection refused", request=request)
-        self.bodies.append(await request.aread())
-        self.seen.append(request)
-        return httpx.Response(
-            201,
-            headers=[
-                ("content-type", "application/json"),
-                ("x-medusa-thing", "kept"),
-                ("set-cookie", "connect.sid=s%3Aabc.def; Path=/; HttpOnly"),
-                ("set-cookie", "shop_pref=1; Path=/"),
-                ("access-control-allow-origin", "https://medusa-allowed.example"),
-                ("access-control-allow-credentials", "true"),
-                ("connection", "keep-alive"),
-                ("keep-alive", "timeout=5"),
-            ],
-            stream=_Streamed([b'{"cart": ', b'{"id": "cart_1"}}']),
-        )
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        target = self.url + scope["raw_path"].decode()
+        if scope["query_string"]:
+            target += "?" + scope["query_string"].decode()
+        self.bodies.append(body)
+        self.seen.append(httpx.Request(scope["method"], target, headers=scope["headers"]))
+        start = {"type": "http.response.start", "status": self.status, "headers": self.headers}
+        await send(start)
+        for chunk in self.chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
 
     @property
     def last(self) -> httpx.Request:
         return self.seen[-1]
+
+    @property
+    def netloc(self) -> str:
+        return self.url.removeprefix("http://")
 
     def claims(self) -> dict[str, object] | None:
         """The Medusa JWT the last request carried, verified as Medusa would, or None."""
@@ -81,8 +98,27 @@ class FakeMedusa:
 
 
 @pytest.fixture
-def medusa() -> FakeMedusa:
-    return FakeMedusa()
+def medusa() -> Iterator[FakeMedusa]:
+    fake = FakeMedusa()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    fake.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    server = uvicorn.Server(
+        uvicorn.Config(fake, lifespan="off", log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]})
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.01)
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+    fake.stop = stop
+    yield fake
+    stop()
 
 
 @pytest.fixture
@@ -91,12 +127,11 @@ def front(context: ServiceContext, medusa: FakeMedusa) -> Iterator[TestClient]:
     # The standalone service's state, in front of a stand-in Medusa as medusa-v1 mode is.
     context.host = replace(
         context.host,
-        medusa_url="http://medusa.internal:9000/",
+        medusa_url=medusa.url + "/",
         medusa_jwt_secret=SecretStr(SECRET),
         serves_profile=False,
     )
-    app = medusa_front(create_app(context), context, transport=httpx.MockTransport(medusa))
-    with TestClient(app) as client:
+    with TestClient(medusa_front(create_app(context), context)) as client:
         yield client
 
 
@@ -132,13 +167,13 @@ def test_an_anonymous_request_reaches_medusa_unchanged(
     sent = medusa.last
     assert sent.method == "POST"
     assert str(sent.url) == (
-        "http://medusa.internal:9000/store/carts/cart_1/line-items?expand=items%2Cregion&x=a+b"
+        f"{medusa.url}/store/carts/cart_1/line-items?expand=items%2Cregion&x=a+b"
     )
     assert medusa.bodies[-1] == b'{"variant_id": "variant_1", "quantity": 2}'
     assert sent.headers["x-publishable-api-key"] == "pk_123"
     assert sent.headers["content-type"] == "application/json"
     assert "x-hop" not in sent.headers
-    assert sent.headers["host"] == "medusa.internal:9000"
+    assert sent.headers["host"] == medusa.netloc
     assert medusa.claims() is None
 
 
@@ -258,7 +293,7 @@ def test_cors_and_the_origin_check_hold_for_passed_requests(
 
 def test_an_unreachable_medusa_is_a_502(front: TestClient, medusa: FakeMedusa) -> None:
     """Medusa down: a Medusa-shaped 502 naming no internals."""
-    medusa.down = True
+    medusa.stop()
     response = front.get("/store/products")
     assert response.status_code == 502
     assert response.json() == {
@@ -330,5 +365,107 @@ def test_the_profile_read_is_medusas(front: TestClient, medusa: FakeMedusa) -> N
     customer_id = _register(front)
     front.get("/store/customers/me")
     assert medusa.last.url.path == "/store/customers/me"
+    claims = medusa.claims()
+    assert claims is not None and claims["customer_id"] == customer_id
+
+
+def test_medusa_gets_the_clients_headers_and_none_of_the_forwarders(
+    front: TestClient, medusa: FakeMedusa
+) -> None:
+    """The HTTP client that forwards adds no header of its own: no ``User-Agent``,
+    ``Accept``, ``Accept-Encoding`` or ``Content-Type`` the client did not send, and
+    the ones it sent arrive as sent."""
+    front.post(
+        "/store/uploads",
+        content=b"raw bytes",
+        headers={"user-agent": "shop/1.0", "accept": "application/json", "accept-encoding": "br"},
+    )
+    sent = medusa.last
+    assert "content-type" not in sent.headers
+    assert sent.headers["user-agent"] == "shop/1.0"
+    assert sent.headers["accept"] == "application/json"
+    assert sent.headers["accept-encoding"] == "br"
+    assert set(sent.headers) == {
+        "host",
+        "user-agent",
+        "accept",
+        "accept-encoding",
+        "content-length",
+    }
+
+
+def test_answers_come_back_undecoded_and_redirects_unfollowed(
+    front: TestClient, medusa: FakeMedusa
+) -> None:
+    """A compressed answer reaches the client compressed, with Medusa's length; a
+    redirect reaches it as a redirect (Medusa is asked once)."""
+    body = gzip.compress(b'{"products": []}')
+    medusa.headers = [
+        (b"content-type", b"application/json"),
+        (b"content-encoding", b"gzip"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    medusa.chunks = (body,)
+    answer = front.get("/store/products")
+    assert answer.headers["content-encoding"] == "gzip"
+    assert answer.headers["content-length"] == str(len(body))
+    assert answer.json() == {"products": []}
+    medusa.status, medusa.headers, medusa.chunks = 302, [(b"location", b"/store/elsewhere")], ()
+    redirected = front.get("/store/somewhere", follow_redirects=False)
+    assert redirected.status_code == 302
+    assert redirected.headers["location"] == "/store/elsewhere"
+    assert [request.url.path for request in medusa.seen] == ["/store/products", "/store/somewhere"]
+
+
+def test_an_idle_session_opens_nothing_at_medusa_and_is_deleted(
+    front: TestClient, medusa: FakeMedusa, context: ServiceContext, clock: Clock
+) -> None:
+    """A session past its idle limit is judged as on hashless' own routes: the request
+    reaches Medusa anonymous and the session row is gone."""
+    customer_id = _register(front)
+    front.get("/store/carts/cart_1")
+    assert medusa.claims() is not None
+    clock.advance(seconds=context.db.session_idle.total_seconds() + 1)
+    front.get("/store/carts/cart_1")
+    assert medusa.claims() is None
+    assert context.db.sessions.list(customer_id) == []
+
+
+def test_a_passed_request_moves_the_session_on_once_a_minute(
+    front: TestClient, medusa: FakeMedusa, context: ServiceContext, clock: Clock
+) -> None:
+    """Passed requests keep a session alive: ``last_seen_at`` moves to the time of the
+    first passed request a minute or more after the last move, and not before."""
+    customer_id = _register(front)
+    clock.advance(minutes=2)
+    moved = clock.now
+    front.get("/store/carts/cart_1")
+    clock.advance(seconds=30)
+    front.get("/store/carts/cart_1")
+    (session,) = context.db.sessions.list(customer_id)
+    assert session.last_seen_at == moved
+    assert medusa.claims() is not None
+
+
+@pytest.mark.parametrize(
+    "db", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_the_session_check_outlives_its_database_connections(
+    front: TestClient, medusa: FakeMedusa, context: ServiceContext
+) -> None:
+    """PostgreSQL closing the session check's connections (a restart, an idle timeout)
+    costs the next passed request nothing: it still goes out as the customer."""
+    customer_id = _register(front)
+    front.get("/store/carts/cart_1")
+    with context.db.engine.connect() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name"
+            ),
+            {"name": APPLICATION_NAME},
+        ).scalar_one()
+    assert ended >= 1
+    front.get("/store/carts/cart_1")
     claims = medusa.claims()
     assert claims is not None and claims["customer_id"] == customer_id

@@ -26,7 +26,6 @@ from hashless.logs import configure_logging
 from hashless.migration import MigrationEngine, MigrationEvent
 from hashless.platforms.host import Host
 from hashless.platforms.medusa_v1 import medusa_v1_host
-from hashless.platforms.medusa_v1.front import medusa_front
 from hashless.platforms.standalone import standalone_host
 from hashless.service.app import create_app
 from hashless.service.browser import OriginAllowlist
@@ -334,6 +333,12 @@ def serving_app(context: ServiceContext) -> ASGIApp:
     app = create_app(context)
     if context.host.medusa_url is None:
         return app
+    try:
+        from hashless.platforms.medusa_v1.front import medusa_front
+    except ModuleNotFoundError as exc:
+        raise ConfigurationError(
+            f'in front of Medusa hashless needs {exc.name}: pip install "hashless[medusa-v1]"'
+        ) from None
     return medusa_front(app, context)
 
 

@@ -15,7 +15,7 @@ from hashless.storage.layout import CustomerRow, CustomerTable
 from hashless.storage.models import CustomerSession, utcnow
 from hashless.tokens import new_token, token_hash
 
-__all__ = ["SessionInfo", "SessionRepository"]
+__all__ = ["SESSION_LOOKUP", "SessionInfo", "SessionRepository"]
 
 _TOUCH_EVERY = timedelta(minutes=1)
 """Idle tracking need not be exact; writing on every request would be."""
@@ -60,9 +60,11 @@ def _info(values: Sequence[Any]) -> SessionInfo:
 _INSERT = insert(CustomerSession)
 """A Core insert on the connection: through the ORM session it costs several times more."""
 _BY_TOKEN = CustomerSession.token_hash == bindparam("token_hash")
-# Built once: a statement object memoizes its cache key, which SQLAlchemy would
-# otherwise compute afresh on every session check.
-_SESSION = select(*_INFO_COLUMNS).where(_BY_TOKEN)
+SESSION_LOOKUP = select(*_INFO_COLUMNS).where(_BY_TOKEN)
+"""The session check: binds ``token_hash``; its columns make a ``SessionInfo`` in order.
+Built once: a statement object memoizes its cache key, which SQLAlchemy would otherwise
+compute afresh on every check. A reader with a connection of its own (the Medusa
+pass-through's) runs it compiled, then hands the row to :meth:`SessionRepository.settle`."""
 
 
 class SessionRepository:
@@ -79,7 +81,7 @@ class SessionRepository:
         self._sessions = sessions
         self._readers = readers or sessions
         self._customers = customers
-        # Built once, like _SESSION, for the platform's customer table.
+        # Built once, like SESSION_LOOKUP, for the platform's customer table.
         self._session_and_customer = (
             customers.accounts.add_columns(*_INFO_COLUMNS)
             .join(CustomerSession, CustomerSession.customer_id == customers.account_id)
@@ -125,7 +127,7 @@ class SessionRepository:
 
     def resolve(self, token: str) -> SessionInfo | None:
         """The live session for ``token``; expired ones are deleted on sight."""
-        row = self._live(_SESSION, token)
+        row = self._live(SESSION_LOOKUP, token)
         return _info(row) if row is not None else None
 
     def resolve_with_customer(self, token: str) -> tuple[SessionInfo, CustomerRow] | None:
@@ -152,14 +154,27 @@ class SessionRepository:
             # would cost as much again, and every request the Medusa pass-through
             # forwards with a session pays for this read. One that selects an entity
             # needs the ORM to build it.
-            executor = session.connection() if statement is _SESSION else session
+            executor = session.connection() if statement is SESSION_LOOKUP else session
             row = executor.execute(statement, {"token_hash": token_hash(token)}).one_or_none()
         if row is None:
             return None
-        info = _info(row[-len(_INFO_COLUMNS) :])
+        return row if self.settle(_info(row[-len(_INFO_COLUMNS) :]), now) else None
+
+    def now(self) -> datetime:
+        """The time sessions are judged by (a test's fake clock, if it swapped one in)."""
+        return self._clock()
+
+    def settled(self, info: SessionInfo, now: datetime) -> bool:
+        """Whether ``info``, read at ``now``, is live with nothing to write: then
+        :meth:`settle` would do nothing and need not be called."""
+        return now < info.expires_at and now - info.last_seen_at < min(self.idle, _TOUCH_EVERY)
+
+    def settle(self, info: SessionInfo, now: datetime) -> bool:
+        """Whether the session ``info`` (read at ``now``) is live; an expired one is
+        deleted, a live one's ``last_seen_at`` moved on once a minute."""
         if now >= info.expires_at or now - info.last_seen_at >= self.idle:
             self.revoke(info.id)
-            return None
+            return False
         if now - info.last_seen_at >= _TOUCH_EVERY:
             with self._sessions.begin() as session:
                 session.execute(
@@ -167,7 +182,7 @@ class SessionRepository:
                     .where(CustomerSession.id == info.id)
                     .values(last_seen_at=now)
                 )
-        return row
+        return True
 
     def revoke(self, session_id: str) -> None:
         with self._sessions.begin() as session:

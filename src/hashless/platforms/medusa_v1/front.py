@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-import httpx
 from fastapi import FastAPI
 from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
 
 from hashless.errors import ConfigurationError
 from hashless.platforms.medusa_v1.passthrough import AUTH_REQUEST_PATH, MedusaPassThrough
+from hashless.platforms.medusa_v1.sessions import SessionCheck
 from hashless.service.app import MAX_BODY_BYTES
 from hashless.service.auth import DEVICE_HEADER
 from hashless.service.browser import BrowserRules
@@ -31,9 +31,16 @@ class MedusaFront:
     origin check) as hashless' own routes, from a second instance of that middleware.
     """
 
-    def __init__(self, app: FastAPI, passthrough: MedusaPassThrough, rules: BrowserRules) -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        passthrough: MedusaPassThrough,
+        rules: BrowserRules,
+        sessions: SessionCheck,
+    ) -> None:
         self.app = app
         self.passthrough = passthrough
+        self._sessions = sessions
         self._passed = rules
         self._routes = app.router.routes
 
@@ -55,11 +62,13 @@ class MedusaFront:
         return any(route.matches(scope)[0] is Match.FULL for route in self._routes)
 
     def _closing(self, send: Send) -> Send:
-        """``send`` that closes the pass-through's connections as the app shuts down."""
+        """``send`` that closes the pass-through's connections (to Medusa, to the
+        database) as the app shuts down."""
 
         async def closing_send(message: Message) -> None:
             if message["type"] == "lifespan.shutdown.complete":
                 await self.passthrough.aclose()
+                await self._sessions.aclose()
             await send(message)
 
         return closing_send
@@ -120,31 +129,23 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-def medusa_front(
-    app: FastAPI, context: ServiceContext, *, transport: httpx.AsyncBaseTransport | None = None
-) -> MedusaFront:
-    """``app`` (hashless' routes over ``context``) in front of the host's Medusa server;
-    tests pass a ``transport`` standing in for Medusa."""
+def medusa_front(app: FastAPI, context: ServiceContext) -> MedusaFront:
+    """``app`` (hashless' routes over ``context``) in front of the host's Medusa server."""
     host = context.host
     if host.medusa_url is None or host.medusa_jwt_secret is None:
         raise ConfigurationError(
             "HASHLESS_MEDUSA_URL and HASHLESS_MEDUSA_JWT_SECRET are needed in front of Medusa"
         )
-
-    def customer_for(token: str) -> str | None:
-        session = context.db.sessions.resolve(token)
-        return session.customer_id if session is not None else None
-
     own_cookies = (context.cookie_name, context.admin_cookie_name, context.device_cookie_name)
+    sessions = SessionCheck(context.db)
     passthrough = MedusaPassThrough(
         host.medusa_url,
         host.medusa_jwt_secret.get_secret_value(),
-        customer_for,
+        sessions,
         session_cookie=context.cookie_name,
         own_cookies=own_cookies,
         own_headers=(DEVICE_HEADER,),
         connections=context.concurrency,
-        transport=transport,
     )
     rules = BrowserRules(passthrough, context.store_cors, own_cookies)
-    return MedusaFront(app, passthrough, rules)
+    return MedusaFront(app, passthrough, rules, sessions)
