@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from starlette.types import Receive, Scope, Send
 
+from hashless.platforms.medusa_v1 import front as front_module
 from hashless.platforms.medusa_v1.front import medusa_front
 from hashless.platforms.medusa_v1.sessions import APPLICATION_NAME
 from hashless.platforms.medusa_v1.tokens import mint_store_token
@@ -469,3 +470,19 @@ def test_the_session_check_outlives_its_database_connections(
     front.get("/store/carts/cart_1")
     claims = medusa.claims()
     assert claims is not None and claims["customer_id"] == customer_id
+
+
+def test_where_a_request_goes_is_remembered_within_bounds(
+    front: TestClient, medusa: FakeMedusa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The route decision is kept per method and path, in a table that starts again
+    when full: past it, hashless' routes are still hashless' and the rest Medusa's."""
+    monkeypatch.setattr(front_module, "_DECISIONS", 3)
+    for cart in range(5):
+        assert front.get(f"/store/carts/cart_{cart}").status_code == 201
+        assert front.get("/health").json() == {"status": "ok"}
+    decided = front.app._decided  # type: ignore[attr-defined]
+    assert 0 < len(decided) <= 3
+    assert [request.url.path for request in medusa.seen] == [
+        f"/store/carts/cart_{c}" for c in range(5)
+    ]
