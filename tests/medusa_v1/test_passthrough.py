@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 from hashless.platforms.medusa_v1 import front as front_module
 from hashless.platforms.medusa_v1.front import medusa_front
 from hashless.platforms.medusa_v1.sessions import APPLICATION_NAME
-from hashless.platforms.medusa_v1.tokens import mint_store_token
+from hashless.platforms.medusa_v1.tokens import StoreTokens, mint_store_token
 from hashless.service import ServiceContext, create_app
 from hashless.service.browser import OriginAllowlist
 from tests.service.conftest import Clock
@@ -486,3 +486,21 @@ def test_where_a_request_goes_is_remembered_within_bounds(
     assert [request.url.path for request in medusa.seen] == [
         f"/store/carts/cart_{c}" for c in range(5)
     ]
+
+
+def test_a_customers_token_serves_half_its_minute_then_is_minted_anew() -> None:
+    """Within 30 s of minting, a customer's passed requests carry the same token (still
+    good for 30 s more at Medusa); from then on a fresh one; each customer has their own."""
+    now = [1_000_000.0]
+    tokens = StoreTokens(SECRET, clock=lambda: now[0])
+    first = tokens.for_customer("cus_a")
+    now[0] += 29
+    assert tokens.for_customer("cus_a") == first
+    unexpired = {"verify_exp": False}  # the fake clock is in 1970
+    other = jwt.decode(tokens.for_customer("cus_b"), SECRET, ["HS256"], options=unexpired)
+    assert other["customer_id"] == "cus_b"
+    now[0] += 1
+    fresh = tokens.for_customer("cus_a")
+    assert fresh != first
+    claims = jwt.decode(fresh, SECRET, ["HS256"], options=unexpired)
+    assert claims["iat"] == 1_000_030 and claims["exp"] == 1_000_090

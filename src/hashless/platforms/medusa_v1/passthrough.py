@@ -5,10 +5,11 @@ everything else to Medusa as it came (method, path, query string, headers, strea
 body) and the answer back as Medusa gave it (status, headers, cookies, streamed
 body). What changes on the way is who the request speaks for:
 
-- a hashless session (the session cookie, or a bearer token that is one) goes to
-  Medusa as a freshly minted one-minute Medusa JWT for that customer
-  (:mod:`hashless.platforms.medusa_v1.tokens`), so carts and orders belong to the
-  customer, and ending the session ends Medusa's access with the next request;
+- a live hashless session (the session cookie, or a bearer token that is one),
+  checked on every request, goes to Medusa as a one-minute Medusa JWT for that
+  customer minted at most 30 s before (:mod:`hashless.platforms.medusa_v1.tokens`), so
+  carts and orders belong to the customer, and ending the session ends Medusa's
+  access with the next request;
 - nothing Medusa would accept on its own is passed: no ``Authorization`` but the
   minted one (a 30-day JWT Medusa issued, or any token that is no live hashless
   session), no ``x-medusa-access-token``, no ``connect.sid`` session cookie, and
@@ -39,7 +40,7 @@ from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
 from hashless.platforms.medusa_v1.sessions import CustomerForToken
-from hashless.platforms.medusa_v1.tokens import mint_store_token
+from hashless.platforms.medusa_v1.tokens import StoreTokens
 
 __all__ = ["AUTH_REQUEST_HEADER", "AUTH_REQUEST_PATH", "MEDUSA_SESSION_COOKIE", "MedusaPassThrough"]
 
@@ -98,7 +99,7 @@ class MedusaPassThrough:
         timeout: aiohttp.ClientTimeout | None = None,
     ) -> None:
         self._base = medusa_url.rstrip("/")
-        self._secret = jwt_secret
+        self._tokens = StoreTokens(jwt_secret)
         self._customer_for = customer_for
         self._session_cookie = session_cookie
         self._dropped_cookies = frozenset({session_cookie, MEDUSA_SESSION_COOKIE, *own_cookies})
@@ -188,7 +189,7 @@ class MedusaPassThrough:
         customer_id = await self._customer_for(token)
         if customer_id is None:
             return None
-        return b"Bearer " + mint_store_token(customer_id, self._secret).encode()
+        return b"Bearer " + self._tokens.for_customer(customer_id).encode()
 
     def _forwarded_headers(
         self, raw: list[tuple[bytes, bytes]]
