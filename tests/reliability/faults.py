@@ -119,7 +119,7 @@ class _FaultyLocked:
         self._inner.mark_blocked()
         self._plan.after("db.mark_blocked", _lost_database_answer)
 
-    def fence_writes(self, until: datetime) -> None:
+    def fence_writes(self, until: datetime | None) -> None:
         self._inner.fence_writes(until)
         self._plan.after("db.fence_writes", _lost_database_answer)
 

@@ -151,10 +151,13 @@ class _LockedUser:
         # login tries again. The engine has logged the reason.
         pass
 
-    def fence_writes(self, until: datetime) -> None:
-        WriteFence.objects.using(self._using).update_or_create(
-            username=username_for(self._user.pk), defaults={"until": until.timestamp()}
-        )
+    def fence_writes(self, until: datetime | None) -> None:
+        if until is None:
+            self._fences.delete()
+        else:
+            WriteFence.objects.using(self._using).update_or_create(
+                username=username_for(self._user.pk), defaults={"until": until.timestamp()}
+            )
         self._fence = until
 
     def set_email(self, email: str) -> None:
