@@ -21,16 +21,11 @@ from hashless.errors import CredentialStoreUnavailable
 from hashless.legacy import VerifierRegistry
 from hashless.migration import CredentialState, MigrationEngine
 from hashless.storage import Database
-from tests.support import PlainSha256
+from tests.support import PlainSha256, ProcessDied
 
 WINDOW = timedelta(seconds=60)
 OLD = "old password"
 NEW = "new password"
-
-
-class ProcessDied(BaseException):
-    """The process ends here: no ``except`` or failure path of the engine runs (a
-    ``BaseException``, as ``SystemExit``), and the lock's transaction is rolled back."""
 
 
 class LateStore(InMemoryCredentialStore):
