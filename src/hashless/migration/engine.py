@@ -38,7 +38,6 @@ Safety argument, in one place:
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +53,14 @@ from hashless.errors import (
     PasswordRejected,
 )
 from hashless.legacy.registry import VerifierRegistry
+from hashless.migration.fences import (
+    CLAIM_POLL,
+    CLAIM_WAIT,
+    DEFAULT_SEND_TIMEOUT,
+    DEFAULT_WRITE_WINDOW,
+    Fenced,
+    WriteFences,
+)
 from hashless.migration.records import (
     CredentialRecord,
     CredentialRecords,
@@ -81,29 +88,6 @@ class MigrationEvent:
 
 _MAX_ATTEMPTS = 3
 """Login restarts when the record changed while it was verified; more is contention."""
-
-DEFAULT_WRITE_WINDOW = timedelta(seconds=60)
-"""How long after its sender gave up the store may still apply a password write."""
-
-DEFAULT_SEND_TIMEOUT = timedelta(seconds=12)
-"""The longest a password write takes before its sender gives up: the Cognito
-adapter's defaults, three connection attempts of 2 s and a 5 s read, and a second."""
-
-_CLAIM_SLACK = timedelta(seconds=5)
-"""How long after its claim is committed a writer may still start the write."""
-_CLAIM_WAIT = 2.0
-_CLAIM_POLL = 0.05
-"""Seconds a change or reset waits for another writer's claim, and between looks."""
-
-
-class _Fenced(Exception):
-    """Another password write may still land: ``retry_after`` seconds until that is
-    settled; ``settling``: its writer may still be at work (a claim)."""
-
-    def __init__(self, retry_after: int, settling: bool) -> None:
-        super().__init__(retry_after, settling)
-        self.retry_after = retry_after
-        self.settling = settling
 
 
 def _expected(
@@ -138,9 +122,7 @@ class MigrationEngine:
         self._store = store
         self._verifiers = verifiers
         self._observer = observer
-        self._write_window = write_window
-        self._send_timeout = send_timeout
-        self._clock = clock
+        self._fences = WriteFences(write_window, send_timeout, clock)
 
     def _observe(self, event: MigrationEvent) -> None:
         if self._observer is not None:
@@ -212,7 +194,7 @@ class MigrationEngine:
         """Move a verified legacy password into the store; None if the record moved on."""
         try:
             written = self._write(verified.customer_id, password, verified)
-        except _Fenced:
+        except Fenced:
             # An earlier write may still land: the legacy hash (which the record
             # says is in effect) lets them in, and a later login migrates.
             return verified
@@ -237,7 +219,7 @@ class MigrationEngine:
         why a migration kept the legacy hash (None: it did not).
 
         ``verified``: the record a migration verified, which must still be the record;
-        None if it is not. Raises ``_Fenced`` while another write may still land.
+        None if it is not. Raises ``Fenced`` while another write may still land.
         """
         claim: datetime | None = None
         for _ in range(_MAX_ATTEMPTS):
@@ -247,13 +229,13 @@ class MigrationEngine:
                     return None
                 record = locked.record
                 if record.write_fence != claim:
-                    self._raise_if_fenced(record)
+                    self._fences.check(record)
                 if verified is not None and storable_reason(password) is not None:
                     # The store would refuse it anyway: keep the legacy hash, let them in.
                     locked.mark_blocked()
                     return verified, "unstorable"
                 self._store.create(customer_id, record.email)
-                claim = self._claim()
+                claim = self._fences.claim()
                 locked.fence_writes(claim)
             # Committed: from here on a crash leaves the claim, which expires by itself.
             with self._records.locked(customer_id) as found:
@@ -265,9 +247,9 @@ class MigrationEngine:
                 record = locked.record
                 if record.write_fence != claim:
                     # Ours expired before we got here, and another writer came by.
-                    self._raise_if_fenced(record)
+                    self._fences.check(record)
                     continue
-                if claim - self._clock() < self._send_timeout + self._write_window:
+                if not self._fences.covers_a_send(claim):
                     continue  # too late to send under this claim: claim again
                 failure = self._put_password(locked, password, migrating=verified is not None)
                 result = locked.record
@@ -279,26 +261,6 @@ class MigrationEngine:
         raise CredentialStoreUnavailable(
             "set_password", "the credential kept changing concurrently", 1, maybe_applied=False
         )
-
-    def _claim(self) -> datetime:
-        """A claim's end: long enough to take the lock again, send, and let the store
-        apply it. Whole seconds, rounded up, so every host stores it exactly (it is
-        how its writer recognises it)."""
-        until = self._clock() + _CLAIM_SLACK + self._send_timeout + self._write_window
-        return until.replace(microsecond=0) + timedelta(seconds=1)
-
-    def _raise_if_fenced(self, record: CredentialRecord) -> None:
-        """Raise ``_Fenced`` if an earlier write of unknown outcome may still land."""
-        if record.write_fence is None:
-            return
-        remaining = record.write_fence - self._clock()
-        if remaining <= timedelta(0):
-            return
-        # Longer than the window: a claim whose writer may still be at work, and
-        # will have settled it (or died) once the excess has passed.
-        settling = remaining > self._write_window
-        wait = remaining - self._write_window if settling else remaining
-        raise _Fenced(max(1, math.ceil(wait.total_seconds())), settling)
 
     def _put_password(
         self, locked: LockedRecord, password: str, *, migrating: bool
@@ -322,11 +284,11 @@ class MigrationEngine:
             if not exc.maybe_applied:
                 locked.fence_writes(None)
                 return exc
-            locked.fence_writes(self._clock() + self._write_window)
+            locked.fence_writes(self._fences.after_failure())
             log.warning(
                 "password write outcome unknown customer_id=%s: no other write for %d s",
                 record.customer_id,
-                self._write_window.total_seconds(),
+                self._fences.window.total_seconds(),
             )
             return exc
         except HashlessError as exc:
@@ -379,16 +341,16 @@ class MigrationEngine:
 
         The caller has already checked the customer's right to do so (current
         password, recent login or reset token). Another writer's claim (a first
-        login migrating, most often) is waited for up to ``_CLAIM_WAIT``.
+        login migrating, most often) is waited for up to ``CLAIM_WAIT``.
         """
         validate_new_password(password)
-        give_up = time.monotonic() + _CLAIM_WAIT
+        give_up = time.monotonic() + CLAIM_WAIT
         while True:
             try:
                 written = self._write(customer_id, password, None)
-            except _Fenced as fenced:
+            except Fenced as fenced:
                 if fenced.settling and time.monotonic() < give_up:
-                    time.sleep(_CLAIM_POLL)
+                    time.sleep(CLAIM_POLL)
                     continue
                 raise CredentialStoreUnavailable(
                     "set_password",
