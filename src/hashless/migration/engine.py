@@ -24,15 +24,17 @@ Safety argument, in one place:
    killed process), so a write is fenced before it is sent. Under the lock the
    writer commits a claim, a ``write_fence`` of ``slack + send_timeout +
    write_window`` from now, then locks again and sends only if the fence is still
-   its claim and ``send_timeout + write_window`` of it remains. Success clears it; a
-   failure that surely never arrived clears it (``maybe_applied`` false); any other
-   ends it ``write_window`` after the writer gave up; a process that dies leaves the
-   claim, which covers its send to its timeout and the window after. A writer that
-   finds a live fence of another sends nothing (a login gets in by the legacy hash,
-   which the record says is in effect, and migrates later; a reset or change waits
-   briefly for a claim to settle, then answers 503 with ``Retry-After``). Every write
-   sent later lands after the doubtful one, as long as the store applies a request
-   within ``write_window`` of its sender giving up, and ``send_timeout`` bounds a send.
+   its claim and ``send_timeout + write_window`` of it remains. Success, a refusal,
+   or a failure that surely never arrived (``maybe_applied`` false) clears it; any
+   other failure ends it ``write_window`` after the writer gave up; a process that
+   dies leaves the claim, which covers its send to its timeout and the window after
+   (unless the host commits the claim only with an outer transaction: Django's
+   ``ATOMIC_REQUESTS``). A writer that finds a live fence of another sends nothing (a
+   login gets in by the legacy hash, which the record says is in effect, and migrates
+   later; a reset or change waits briefly for a claim to settle, then answers 503 with
+   ``Retry-After``). Every write sent later lands after the doubtful one, as long as
+   the store applies a request within ``write_window`` of its sender giving up, and
+   ``send_timeout`` bounds a send.
 """
 
 from __future__ import annotations
