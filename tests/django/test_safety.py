@@ -25,7 +25,11 @@ from hashless.django.engine import override_store
 from hashless.django.markers import is_marker, make_marker
 from hashless.django.models import WriteFence
 from hashless.django.timing import login_timing
-from hashless.errors import CredentialStoreThrottled, CredentialStoreUnavailable
+from hashless.errors import (
+    CredentialStoreRefused,
+    CredentialStoreThrottled,
+    CredentialStoreUnavailable,
+)
 from tests.django.support import legacy_hash, legacy_user, stored_password
 from tests.support import ProcessDied
 
@@ -70,6 +74,23 @@ def test_outage_during_migration_is_a_503_and_changes_no_row(
     assert _login(Client(), "ann", PASSWORD).status_code == 302
     assert is_marker(stored_password(ann))
     assert memory_store.password_of(username_for(ann.pk)) == PASSWORD
+
+
+def test_a_refusal_is_a_409_page_and_changes_no_row(
+    client: Client, memory_store: InMemoryCredentialStore
+) -> None:
+    """Cognito refusing a move for good (a 4xx that repeating cannot change): the
+    middleware's 409 page saying so, not Django's 500, and the legacy hash stays."""
+    ann = legacy_user("ann", PASSWORD)
+    before = stored_password(ann)
+    memory_store.fail_next("create", CredentialStoreRefused("create", "AliasExistsException"))
+
+    response = _login(client, "ann", PASSWORD)
+
+    assert response.status_code == 409
+    assert b"Repeating it will not help" in response.content
+    assert b"AliasExists" not in response.content
+    assert stored_password(ann) == before
 
 
 def test_a_password_write_in_doubt_fences_the_user(

@@ -27,6 +27,7 @@ from hashless.platforms.medusa_v2.records import MedusaV2Records
 from hashless.platforms.medusa_v2.routes import ProviderContext, ProviderRefused, refused, router
 from hashless.service.errors import install_error_handlers
 from hashless.service.guard import audit_migrations
+from hashless.service.outage import OutageWatch
 from hashless.service.request_id import RequestIdMiddleware
 from hashless.service.timing import FailureFloor
 from hashless.storage import AuditLog, LoginThrottleRepository, create_database_engine
@@ -71,11 +72,12 @@ def provider_context(
         send_timeout=settings.cognito_send_timeout,
     )
     flows = MedusaV2Flows(engine, records, store, include_admins=settings.medusa_v2_admins)
+    floor = FailureFloor(settings.login_failure_floor_ms / 1000)
     return ProviderContext(
         flows=flows,
-        logins=GuardedLogins(flows, LoginThrottleRepository(state), audit),
+        logins=GuardedLogins(flows, LoginThrottleRepository(state), audit, OutageWatch(floor)),
         provider_token=settings.provider_token.get_secret_value(),
-        failure_floor=FailureFloor(settings.login_failure_floor_ms / 1000),
+        failure_floor=floor,
     )
 
 
