@@ -21,7 +21,9 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -150,10 +152,43 @@ def workers_env(
     }
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
+@dataclass
+class OnTwoWorkers:
+    """A new legacy customer and a reset token, one connection held by each worker."""
+
+    served: ServedHashless
+    customer_id: str
+    email: str
+    token: str
+    login_on: http.client.HTTPConnection
+    reset_on: http.client.HTTPConnection
+
+
+@contextmanager
+def on_two_workers(env: dict[str, str], database: str, tmp_path: Path) -> Iterator[OnTwoWorkers]:
+    """``serve --workers 2`` with ``env``, over PostgreSQL ``database``."""
+    with ServedHashless(env, workers=2, cwd=tmp_path) as served:
+        db = Database.connect(database, pool_size=2, apply_migrations=False)
+        email = f"late-{uuid.uuid4().hex[:10]}@example.com"
+        customer_id = add_legacy(db, email)
+        token, _ = db.reset_tokens.issue(customer_id)
+        login_on, reset_on = served.spread_connections(per_worker=1)
+        try:
+            assert served.worker_of(login_on) != served.worker_of(reset_on)
+            yield OnTwoWorkers(served, customer_id, email, token, login_on, reset_on)
+        finally:
+            login_on.close()
+            reset_on.close()
+            db.engine.dispose()
+
+
+two_workers = pytest.mark.skipif(
     not Path("/proc/net/tcp").exists(), reason="tells the workers apart through Linux's /proc"
 )
+
+
+@pytest.mark.postgres
+@two_workers
 def test_a_late_old_write_never_beats_a_reset_on_another_worker(
     proxy: CountingProxy,
     pool: ProvisionedPool,
@@ -163,27 +198,16 @@ def test_a_late_old_write_never_beats_a_reset_on_another_worker(
 ) -> None:
     """``serve --workers 2`` on PostgreSQL: the login on one worker, the reset on the other."""
     env = workers_env(pool, proxy, workers_database, tmp_path, READ_TIMEOUT)
-    with ServedHashless(env, workers=2, cwd=tmp_path) as served:
-        db = Database.connect(workers_database, pool_size=2, apply_migrations=False)
-        email = f"late-{uuid.uuid4().hex[:10]}@example.com"
-        customer_id = add_legacy(db, email)
-        token, _ = db.reset_tokens.issue(customer_id)
-        login_on, reset_on = served.spread_connections(per_worker=1)
-        try:
-            assert served.worker_of(login_on) != served.worker_of(reset_on)
-            old_write_then_reset(
-                proxy,
-                cognito,
-                customer_id,
-                email,
-                token,
-                answers_503(_sender(login_on)),
-                _sender(reset_on),
-            )
-        finally:
-            login_on.close()
-            reset_on.close()
-            db.engine.dispose()
+    with on_two_workers(env, workers_database, tmp_path) as run:
+        old_write_then_reset(
+            proxy,
+            cognito,
+            run.customer_id,
+            run.email,
+            run.token,
+            answers_503(_sender(run.login_on)),
+            _sender(run.reset_on),
+        )
 
 
 KILLED_READ_TIMEOUT = 10.0
@@ -195,9 +219,7 @@ KILLED_CLAIM = 5 + 3 * KILLED_CONNECT_TIMEOUT + KILLED_READ_TIMEOUT + 1 + WINDOW
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(
-    not Path("/proc/net/tcp").exists(), reason="tells the workers apart through Linux's /proc"
-)
+@two_workers
 def test_a_killed_workers_late_write_never_beats_a_reset(
     proxy: CountingProxy,
     pool: ProvisionedPool,
@@ -212,40 +234,30 @@ def test_a_killed_workers_late_write_never_beats_a_reset(
     env = workers_env(
         pool, proxy, workers_database, tmp_path, KILLED_READ_TIMEOUT, KILLED_CONNECT_TIMEOUT
     )
-    with ServedHashless(env, workers=2, cwd=tmp_path) as served:
-        db = Database.connect(workers_database, pool_size=2, apply_migrations=False)
-        email = f"killed-{uuid.uuid4().hex[:10]}@example.com"
-        customer_id = add_legacy(db, email)
-        token, _ = db.reset_tokens.issue(customer_id)
-        login_on, reset_on = served.spread_connections(per_worker=1)
-        victim = served.worker_of(login_on)
-        assert victim is not None and victim != served.worker_of(reset_on)
+    with on_two_workers(env, workers_database, tmp_path) as run:
+        victim = run.served.worker_of(run.login_on)
+        assert victim is not None
 
         def killed_mid_write(body: dict[str, str]) -> None:
             arrived = proxy.total("AdminSetUserPassword")
             outcome: list[object] = []
-            login = threading.Thread(target=_answer_or_error, args=(login_on, body, outcome))
+            login = threading.Thread(target=_answer_or_error, args=(run.login_on, body, outcome))
             login.start()
             _wait_for(lambda: proxy.total("AdminSetUserPassword") > arrived)
             os.kill(victim, signal.SIGKILL)
             login.join()
             assert isinstance(outcome[0], http.client.HTTPException | OSError), outcome
 
-        try:
-            old_write_then_reset(
-                proxy,
-                cognito,
-                customer_id,
-                email,
-                token,
-                killed_mid_write,
-                _sender(reset_on),
-                longest_fence=KILLED_CLAIM,
-            )
-        finally:
-            login_on.close()
-            reset_on.close()
-            db.engine.dispose()
+        old_write_then_reset(
+            proxy,
+            cognito,
+            run.customer_id,
+            run.email,
+            run.token,
+            killed_mid_write,
+            _sender(run.reset_on),
+            longest_fence=KILLED_CLAIM,
+        )
 
 
 def _answer_or_error(
