@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -274,6 +275,13 @@ class Settings(BaseSettings):
         if self.trusted_proxies is None:
             return {"proxy_headers": False}
         return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies}
+
+    @property
+    def cognito_send_timeout(self) -> timedelta:
+        """The longest a password write is sent for (the engine's ``send_timeout``):
+        the Cognito adapter's three connection attempts and one read, a second spare."""
+        connect, read = self.cognito_connect_timeout_ms, self.cognito_read_timeout_ms
+        return timedelta(milliseconds=3 * connect + read + 1000)
 
     @field_validator("admin_token", "provider_token")
     @classmethod

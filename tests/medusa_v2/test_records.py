@@ -40,7 +40,7 @@ from hashless.storage import AuditLog, LoginThrottleRepository
 from hashless.storage.hosted import state_engine
 from tests.conftest import POSTGRES_URL
 from tests.medusa_v2.schema import MEDUSA_V2_AUTH_DDL
-from tests.support import fence_seen_by_a_waiter
+from tests.support import ProcessDied, fence_seen_by_a_waiter
 
 pytestmark = pytest.mark.postgres
 
@@ -407,4 +407,23 @@ def test_a_reset_whose_write_is_in_doubt_fences_the_next_one(medusa: Engine) -> 
     with pytest.raises(CredentialStoreUnavailable) as refused:
         setup.flows.update(address, "third password")
     assert refused.value.maybe_applied is False
+    setup.store.check(registered.id, "first password")
+
+
+def test_a_reset_whose_sender_dies_leaves_its_claim_as_the_fence(medusa: Engine) -> None:
+    """The process dies while the store has a reset's password write (its transaction
+    rolled back, no failure path run): the claim committed to the state schema before
+    the write was sent stays, so the next reset is refused and the store keeps the
+    password it had."""
+    setup = Setup(medusa)
+    address = email()
+    registered = setup.flows.register(address, "first password")
+    setup.store.fail_next("set_password", ProcessDied())
+    with pytest.raises(ProcessDied):
+        setup.flows.update(address, "second password")
+    fenced = setup.records.get(registered.id)
+    assert fenced is not None and fenced.write_fence is not None
+    assert fenced.write_fence > datetime.now(UTC) + timedelta(seconds=60)
+    with pytest.raises(CredentialStoreUnavailable):
+        setup.flows.update(address, "third password")
     setup.store.check(registered.id, "first password")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -67,6 +68,8 @@ def provider_context(
         store,
         default_registry(concurrency=settings.legacy_verify_concurrency),
         observer=audit_migrations(audit),
+        write_window=timedelta(seconds=settings.cognito_write_window_seconds),
+        send_timeout=settings.cognito_send_timeout,
     )
     flows = MedusaV2Flows(engine, records, store, include_admins=settings.medusa_v2_admins)
     floor = FailureFloor(settings.login_failure_floor_ms / 1000)
