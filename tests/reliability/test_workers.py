@@ -154,6 +154,19 @@ def fifty_first_logins(served: ServedHashless, db: Database) -> tuple[str, list[
     return customer_id, statuses
 
 
+def test_an_idle_connection_outlives_a_proxys_idle_timeout(served: ServedHashless) -> None:
+    """An idle keep-alive connection is still open after 6 s (uvicorn's own default
+    closes it at 5 s, below any proxy's idle timeout: the proxy's reuse then meets a
+    closed socket, a 502 to its client; here, the crowd tests' held connections)."""
+    connection = served.connect()
+    try:
+        time.sleep(6)
+        connection.request("GET", "/health")
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+
+
 def test_fifty_first_logins_on_two_workers_migrate_once(
     served: ServedHashless, proxy: CountingProxy, served_db: Database
 ) -> None:
