@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import anyio
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from hashless.credentials.shaping import Prepaid, QuotaCategory, QuotaShapedStore
 from hashless.emails import email_key
@@ -177,18 +178,15 @@ class LoginGuard:
         session. The row read here serves the engine and the answer alike; only a
         login that migrated (and so changed the row) reads it again."""
         started = time.monotonic()
-        with self._db.read() as reading:
-            row = self._db.customers.find_by_email(email, within=reading)
-            connection = reading.connection()
-            owner = (
-                self._db.devices.owner(session.device, within=connection)
-                if session.device
-                else None
-            )
-            known = row is not None and owner == row.id
-            rules = login_rules(email, origin.ip, session.device if known else None)
-            counters = self._db.throttle.state([*rules, OUTAGE_KEY], within=connection)
-        gate = _Gate(rules, counters, self.outage.saw(counters))
+        try:
+            row, known, gate = self._read(email, origin, session)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # A connection the server ended (a restart, a killed backend) fails its
+            # first statement, and SQLAlchemy has since discarded every pooled
+            # connection as old: the read, which changes nothing, runs once more.
+            row, known, gate = self._read(email, origin, session)
         read = self._db.customers.record_of(row) if row is not None else None
         answered = read is not None and read.state is CredentialState.COGNITO
         if self._quota is not None and not answered:
@@ -215,6 +213,23 @@ class LoginGuard:
         if signed_in is None:  # the row was deleted between the login and the re-read
             raise InvalidCredentials()
         return signed_in
+
+    def _read(
+        self, email: str, origin: RequestOrigin, session: NewSession
+    ) -> tuple[CustomerRow | None, bool, _Gate]:
+        """The customer's row, whether the device is theirs, and the attempt's gate."""
+        with self._db.read() as reading:
+            row = self._db.customers.find_by_email(email, within=reading)
+            connection = reading.connection()
+            owner = (
+                self._db.devices.owner(session.device, within=connection)
+                if session.device
+                else None
+            )
+            known = row is not None and owner == row.id
+            rules = login_rules(email, origin.ip, session.device if known else None)
+            counters = self._db.throttle.state([*rules, OUTAGE_KEY], within=connection)
+        return row, known, _Gate(rules, counters, self.outage.saw(counters))
 
     def _hold(
         self, email: str, origin: RequestOrigin, gate: _Gate, known: bool, slot_taken: bool
