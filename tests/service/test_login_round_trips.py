@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi import Response
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 
@@ -183,3 +184,27 @@ def test_a_session_outliving_its_customer_opens_nothing(
         writing.execute(update(Customer).where(Customer.id == ann).values(deleted_at=utcnow()))
     assert client.get("/store/auth").status_code == 401
     assert client.get("/store/customers/me").status_code == 401
+
+
+def test_the_login_cookies_are_the_ones_starlette_would_write(client: TestClient, ann: str) -> None:
+    """The session and device cookies (built from a template made once) read exactly as
+    Starlette's own ``set_cookie`` writes them: HttpOnly, SameSite=Lax, Path=/, Max-Age."""
+    answer = client.post("/store/auth", json=CREDENTIALS)
+    assert answer.status_code == 200
+    expected = Response()
+    expected.set_cookie(
+        "hashless_sid",
+        answer.cookies["hashless_sid"],
+        max_age=30 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+    )
+    expected.set_cookie(
+        "hashless_device",
+        answer.cookies["hashless_device"],
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+    )
+    assert answer.headers.get_list("set-cookie") == expected.headers.getlist("set-cookie")
+    assert answer.json()["customer"]["id"] == ann
