@@ -16,6 +16,11 @@ from sqlalchemy.engine import make_url
 from hashless.migration import CredentialRecords
 
 
+class ProcessDied(BaseException):
+    """The process ends here: no ``except`` or failure path of the engine runs (a
+    ``BaseException``, as ``SystemExit``), and the lock's transaction is rolled back."""
+
+
 class PlainSha256:
     """A stand-in legacy format for engine tests: ``sha256$<hex>``, with a hook on verify."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -188,6 +189,12 @@ class Settings(BaseSettings):
     """Addresses or networks of the proxies in front of hashless, comma-separated
     (``10.0.0.0/8,192.0.2.7``; ``*``: any), whose ``X-Forwarded-For`` names the client.
     Unset: the header is ignored and the client is the connection's address."""
+    keep_alive_seconds: int = Field(
+        default=75, ge=1, le=3600, validation_alias=_env("HASHLESS_KEEP_ALIVE_SECONDS")
+    )
+    """How long an idle client connection stays open. Above the idle timeouts of the
+    proxies in front (AWS ALB 60 s, nginx upstream keepalive 60 s), so hashless never
+    closes a connection a proxy is about to reuse: that race answers the client 502."""
     cognito_connect_timeout_ms: int = Field(
         default=2000, ge=100, le=60000, validation_alias=_env("HASHLESS_COGNITO_CONNECT_TIMEOUT_MS")
     )
@@ -270,10 +277,19 @@ class Settings(BaseSettings):
 
     @property
     def proxy_settings(self) -> dict[str, Any]:
-        """uvicorn's ``proxy_headers`` and ``forwarded_allow_ips`` for this setting."""
+        """uvicorn's ``proxy_headers`` and ``forwarded_allow_ips`` for the trusted
+        proxies, and its ``timeout_keep_alive``."""
+        keep_alive = {"timeout_keep_alive": self.keep_alive_seconds}
         if self.trusted_proxies is None:
-            return {"proxy_headers": False}
-        return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies}
+            return {"proxy_headers": False, **keep_alive}
+        return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies, **keep_alive}
+
+    @property
+    def cognito_send_timeout(self) -> timedelta:
+        """The longest a password write is sent for (the engine's ``send_timeout``):
+        the Cognito adapter's three connection attempts and one read, a second spare."""
+        connect, read = self.cognito_connect_timeout_ms, self.cognito_read_timeout_ms
+        return timedelta(milliseconds=3 * connect + read + 1000)
 
     @field_validator("admin_token", "provider_token")
     @classmethod

@@ -25,8 +25,13 @@ from hashless.django.engine import override_store
 from hashless.django.markers import is_marker, make_marker
 from hashless.django.models import WriteFence
 from hashless.django.timing import login_timing
-from hashless.errors import CredentialStoreThrottled, CredentialStoreUnavailable
+from hashless.errors import (
+    CredentialStoreRefused,
+    CredentialStoreThrottled,
+    CredentialStoreUnavailable,
+)
 from tests.django.support import legacy_hash, legacy_user, stored_password
+from tests.support import ProcessDied
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +76,23 @@ def test_outage_during_migration_is_a_503_and_changes_no_row(
     assert memory_store.password_of(username_for(ann.pk)) == PASSWORD
 
 
+def test_a_refusal_is_a_409_page_and_changes_no_row(
+    client: Client, memory_store: InMemoryCredentialStore
+) -> None:
+    """Cognito refusing a move for good (a 4xx that repeating cannot change): the
+    middleware's 409 page saying so, not Django's 500, and the legacy hash stays."""
+    ann = legacy_user("ann", PASSWORD)
+    before = stored_password(ann)
+    memory_store.fail_next("create", CredentialStoreRefused("create", "AliasExistsException"))
+
+    response = _login(client, "ann", PASSWORD)
+
+    assert response.status_code == 409
+    assert b"Repeating it will not help" in response.content
+    assert b"AliasExists" not in response.content
+    assert stored_password(ann) == before
+
+
 def test_a_password_write_in_doubt_fences_the_user(
     client: Client, memory_store: InMemoryCredentialStore
 ) -> None:
@@ -82,6 +104,29 @@ def test_a_password_write_in_doubt_fences_the_user(
     memory_store.fail_next("set_password", CredentialStoreUnavailable("x", "read timeout"))
     assert _login(client, "ann", PASSWORD).status_code == 503
     assert WriteFence.objects.filter(username=username_for(ann.pk)).exists()
+    login_timing.reset()
+    writes = memory_store.count("set_password")
+    assert _login(Client(), "ann", PASSWORD).status_code == 302
+    assert memory_store.count("set_password") == writes
+    assert stored_password(ann) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_password_write_whose_sender_dies_still_fences_the_user(
+    memory_store: InMemoryCredentialStore,
+) -> None:
+    """The process dies while Cognito has the password write (nothing of hashless'
+    failure path runs, the row lock's transaction is lost): the claim committed to
+    ``hashless_write_fence`` before the write was sent stays, so the next login gets
+    in by the Django hash without sending anything. Autocommit only: inside an outer
+    transaction the claim commits with it (docs/reliability.md)."""
+    ann = legacy_user("ann", PASSWORD)
+    before = stored_password(ann)
+    memory_store.fail_next("set_password", ProcessDied())
+    with pytest.raises(ProcessDied):
+        _login(Client(), "ann", PASSWORD)
+    assert WriteFence.objects.filter(username=username_for(ann.pk)).exists()
+    assert stored_password(ann) == before
     login_timing.reset()
     writes = memory_store.count("set_password")
     assert _login(Client(), "ann", PASSWORD).status_code == 302

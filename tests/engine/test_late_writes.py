@@ -2,11 +2,15 @@
 
 The store here models what a proxy in front of Cognito showed: a write that timed out
 on the client is held and applied later, when the test says so. The engine fences the
-customer until ``write_window`` after the failure; the tests move its clock.
+customer until ``write_window`` after the failure; the tests move its clock. A write
+whose sender dies is held the same way: the claim committed before it was sent is the
+fence then.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +21,7 @@ from hashless.errors import CredentialStoreUnavailable
 from hashless.legacy import VerifierRegistry
 from hashless.migration import CredentialState, MigrationEngine
 from hashless.storage import Database
-from tests.support import PlainSha256
+from tests.support import PlainSha256, ProcessDied
 
 WINDOW = timedelta(seconds=60)
 OLD = "old password"
@@ -26,21 +30,25 @@ NEW = "new password"
 
 class LateStore(InMemoryCredentialStore):
     """``hold_next()``: the next password write fails as a read timeout does, and is
-    applied only at ``land()``, as Cognito applies a request its sender gave up on."""
+    applied only at ``land()``, as Cognito applies a request its sender gave up on.
+    ``die_next()``: the same, except that its sender dies while it is unanswered."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._hold = False
+        self._hold: BaseException | None = None
         self.held: list[tuple[str, str]] = []
 
     def hold_next(self) -> None:
-        self._hold = True
+        self._hold = CredentialStoreUnavailable("set_password", "ReadTimeoutError (injected)")
+
+    def die_next(self) -> None:
+        self._hold = ProcessDied()
 
     def set_password(self, username: str, password: str) -> None:
-        if self._hold:
-            self._hold = False
+        if self._hold is not None:
+            failure, self._hold = self._hold, None
             self.held.append((username, password))
-            raise CredentialStoreUnavailable("set_password", "ReadTimeoutError (injected)")
+            raise failure
         super().set_password(username, password)
 
     def land(self) -> None:
@@ -154,4 +162,68 @@ def test_a_password_change_in_doubt_fences_a_migrated_customer(
     late.land()
     clock.now += WINDOW
     engine.set_password(cid, NEW)
+    assert late.password_of(cid) == NEW
+
+
+def test_a_writer_that_dies_mid_write_leaves_its_claim_as_the_fence(
+    engine: MigrationEngine,
+    db: Database,
+    late: LateStore,
+    clock: Clock,
+    add_legacy: Callable[[str, str], str],
+) -> None:
+    """First login's process dies while its write is unanswered: the claim it committed
+    before sending stands. A reset right away waits briefly, then is refused with a
+    short Retry-After (the claim could still be settled); later it is refused until
+    the window after the longest send has passed, then goes through, the late write
+    landing first."""
+    cid = add_legacy("ann@example.com", OLD)
+    late.die_next()
+    with pytest.raises(ProcessDied):
+        engine.login("ann@example.com", OLD)
+    with db.records.locked(cid) as locked:
+        assert locked is not None and locked.record.state is CredentialState.LEGACY
+        fence = locked.record.write_fence
+    # It covers the send (12 s at most) and the window after it.
+    assert fence is not None and fence - clock.now > WINDOW + timedelta(seconds=12)
+    started = time.monotonic()
+    with pytest.raises(CredentialStoreUnavailable) as settling:
+        engine.set_password(cid, NEW)
+    assert time.monotonic() - started >= 1.5  # it waited for the claim's writer
+    assert 1 <= settling.value.retry_after <= (fence - clock.now - WINDOW).total_seconds()
+    clock.now = fence - timedelta(seconds=30)
+    with pytest.raises(CredentialStoreUnavailable) as refused:
+        engine.set_password(cid, NEW)
+    assert refused.value.retry_after == 30
+    late.land()  # the dead process's old password reaches the store late
+    clock.now = fence
+    engine.set_password(cid, NEW)
+    assert late.password_of(cid) == NEW
+    engine.login("ann@example.com", NEW)
+
+
+def test_a_reset_waits_for_a_write_in_progress_instead_of_refusing(
+    engine: MigrationEngine,
+    db: Database,
+    late: LateStore,
+    clock: Clock,
+    add_legacy: Callable[[str, str], str],
+) -> None:
+    """A reset that finds another writer's claim (a first login sending its password)
+    waits for that writer to settle it, and then goes through: no 503 for a race."""
+    cid = add_legacy("ann@example.com", OLD)
+    with db.records.locked(cid) as locked:
+        assert locked is not None
+        locked.fence_writes(clock.now + WINDOW + timedelta(seconds=15))
+
+    def settle() -> None:
+        time.sleep(0.3)
+        with db.records.locked(cid) as locked:
+            assert locked is not None
+            locked.fence_writes(None)  # the other writer's send failed, surely unapplied
+
+    other = threading.Thread(target=settle)
+    other.start()
+    engine.set_password(cid, NEW)
+    other.join()
     assert late.password_of(cid) == NEW

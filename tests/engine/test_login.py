@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,11 +13,13 @@ from hashless.errors import (
     CredentialStoreUnavailable,
     InvalidCredentials,
 )
+from hashless.legacy import VerifierRegistry
 from hashless.migration import CredentialState, MigrationEngine
 from hashless.storage import Database
 from tests.support import PlainSha256
 
 AddLegacy = Callable[[str, str], str]
+COGNITO = CredentialState.COGNITO
 
 
 def test_legacy_login_migrates_and_drops_the_hash(
@@ -99,13 +102,24 @@ def test_crash_after_any_store_step_keeps_the_legacy_password_working(
     add_legacy: AddLegacy,
     failing_step: str,
 ) -> None:
-    """A crash mid-migration rolls back: the customer is never without a working credential."""
+    """A crash mid-migration rolls back: the customer is never without a working credential.
+
+    One during the password write leaves the write's claim (rule 6): the legacy hash
+    lets the customer in meanwhile, and the migration is done once the claim passed."""
     cid = add_legacy("ann@example.com", "old password")
     store.fail_next(failing_step, RuntimeError("process died"))
     with pytest.raises(RuntimeError):
         engine.login("ann@example.com", "old password")
     assert db.records.get(cid).state is CredentialState.LEGACY  # type: ignore[union-attr]
-    assert engine.login("ann@example.com", "old password").state is CredentialState.COGNITO
+    after = engine.login("ann@example.com", "old password").state
+    assert after is (CredentialState.LEGACY if failing_step == "set_password" else COGNITO)
+    later = MigrationEngine(
+        db.records,
+        store,
+        VerifierRegistry([PlainSha256()]),
+        clock=lambda: datetime.now(UTC) + timedelta(hours=1),
+    )
+    assert later.login("ann@example.com", "old password").state is COGNITO
 
 
 def test_password_refused_by_pool_policy_still_logs_in_and_blocks(

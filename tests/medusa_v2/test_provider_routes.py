@@ -28,6 +28,9 @@ IDENTITY = MedusaIdentity("authid_1", "a@example.com", "pid", {"customer_id": "c
 class ScriptedFlows:
     """Flows that answer, or raise, what the test says."""
 
+    outage = None
+    """As ``GuardedLogins.outage``: no outage deadline in these tests."""
+
     def __init__(self) -> None:
         self.outcome: Any = IDENTITY
         self.calls: list[tuple[str, tuple[str, ...]]] = []

@@ -34,11 +34,13 @@ from hashless.platforms.medusa_v2.flows import MedusaV2Flows, StaysWithMedusa
 from hashless.platforms.medusa_v2.guard import GuardedLogins
 from hashless.platforms.medusa_v2.records import MedusaV2Records
 from hashless.service.limits import ACCOUNT_RULE
+from hashless.service.outage import OutageWatch
+from hashless.service.timing import FailureFloor
 from hashless.storage import AuditLog, LoginThrottleRepository
 from hashless.storage.hosted import state_engine
 from tests.conftest import POSTGRES_URL
 from tests.medusa_v2.schema import MEDUSA_V2_AUTH_DDL
-from tests.support import fence_seen_by_a_waiter
+from tests.support import ProcessDied, fence_seen_by_a_waiter
 
 pytestmark = pytest.mark.postgres
 
@@ -263,13 +265,42 @@ def test_forget_deletes_the_user_only_once_the_identity_is_gone(medusa: Engine) 
     assert not setup.store.has_user(registered.id)
 
 
+def guarded(setup: Setup, medusa: Engine) -> GuardedLogins:
+    state = sessionmaker(state_engine(medusa, "hashless"))
+    return GuardedLogins(
+        setup.flows, LoginThrottleRepository(state), AuditLog(state), OutageWatch(FailureFloor(0))
+    )
+
+
+def test_an_outage_answers_every_login_alike(medusa: Engine) -> None:
+    """Once a login found Cognito failing, an unknown email, a wrong legacy password and
+    a migrated customer's login all end "unavailable", never "invalid" (which would tell
+    a guesser which emails have no account); Cognito's first verdict lifts the mark for
+    every login, and a wrong password is "invalid" again."""
+    setup = Setup(medusa)
+    logins = guarded(setup, medusa)
+    migrated = setup.flows.register(email(), "first password").entity_id
+    legacy = email()
+    add_identity(medusa, legacy, {"password": _medusa_hash(OLD)}, None)
+    setup.store.fail_next("check", CredentialStoreUnavailable("check", "down"))
+    with pytest.raises(CredentialStoreUnavailable):
+        logins.authenticate(migrated, "first password")
+    for address, password in ((email(), "wrong"), (legacy, "wrong"), (email(), OLD)):
+        with pytest.raises(CredentialStoreUnavailable):
+            logins.authenticate(address, password)
+    with pytest.raises(InvalidCredentials):
+        logins.authenticate(migrated, "wrong")  # Cognito's own verdict: the mark goes
+    with pytest.raises(InvalidCredentials):
+        logins.authenticate(email(), "wrong")
+    assert logins.authenticate(migrated, "first password").entity_id == migrated
+
+
 def test_logins_are_limited_per_email_and_audited(medusa: Engine) -> None:
     """After the account rule's free failures even the right password is refused for a
     while (TooManyAttempts, not InvalidCredentials); failures and the refusal are in the
     audit trail of hashless' own schema, which Medusa's tables never see."""
     setup = Setup(medusa)
-    state = sessionmaker(state_engine(medusa, "hashless"))
-    logins = GuardedLogins(setup.flows, LoginThrottleRepository(state), AuditLog(state))
+    logins = guarded(setup, medusa)
     address = email()
     add_identity(medusa, address, {"password": _medusa_hash(OLD)}, None)
     for _ in range(ACCOUNT_RULE.free + 1):
@@ -376,4 +407,23 @@ def test_a_reset_whose_write_is_in_doubt_fences_the_next_one(medusa: Engine) -> 
     with pytest.raises(CredentialStoreUnavailable) as refused:
         setup.flows.update(address, "third password")
     assert refused.value.maybe_applied is False
+    setup.store.check(registered.id, "first password")
+
+
+def test_a_reset_whose_sender_dies_leaves_its_claim_as_the_fence(medusa: Engine) -> None:
+    """The process dies while the store has a reset's password write (its transaction
+    rolled back, no failure path run): the claim committed to the state schema before
+    the write was sent stays, so the next reset is refused and the store keeps the
+    password it had."""
+    setup = Setup(medusa)
+    address = email()
+    registered = setup.flows.register(address, "first password")
+    setup.store.fail_next("set_password", ProcessDied())
+    with pytest.raises(ProcessDied):
+        setup.flows.update(address, "second password")
+    fenced = setup.records.get(registered.id)
+    assert fenced is not None and fenced.write_fence is not None
+    assert fenced.write_fence > datetime.now(UTC) + timedelta(seconds=60)
+    with pytest.raises(CredentialStoreUnavailable):
+        setup.flows.update(address, "third password")
     setup.store.check(registered.id, "first password")

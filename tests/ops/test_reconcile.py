@@ -219,7 +219,7 @@ def test_users_hashless_did_not_make_are_never_touched(world: World) -> None:
     world.store.create(imported, "wp@example.com")
     report = _report(world, fix=True)
     assert report.foreign_users == 2
-    assert report.stopped is None
+    assert not report.stopped and report.mismatched is None
     assert {d.username for d in report.discrepancies} == {
         world.ids[name] for name in ("orphan", "missing", "drift", "stale")
     } | {"42"}
@@ -271,8 +271,19 @@ def test_fix_does_not_empty_a_pool_that_belongs_to_another_database(world: World
     for _ in range(3):
         world.store.create(new_customer_id(), "elsewhere@example.com")
     report = _report(world, fix=True)
-    assert report.stopped and "4 of 7 hashless users in the pool have no live customer" in (
-        report.stopped
-    )
+    assert report.stopped and report.mismatched
+    assert "4 of 7 hashless users in the pool have no live customer" in report.mismatched
     assert not any(d.repaired for d in report.discrepancies)
     assert needs_attention(report)
+
+
+def test_dry_run_warns_of_a_wrong_pool(world: World, moto_endpoint: str) -> None:
+    """Without --fix, a pool where most migrated customers look missing is named as the
+    likely cause (before the operator reaches for --fix), and nothing changes."""
+    wrong = _wrong_pool(world, world.cognito)
+    result = CliRunner().invoke(main, ["reconcile"], env=_cli_env(world, wrong, moto_endpoint))
+    assert result.exit_code == 1, result.output
+    assert "warning: 8 of 8 customers marked as in Cognito" in result.stderr
+    assert "wrong pool" in result.stderr and wrong.user_pool_id in result.stderr
+    fine = world.db.records.get(world.ids["fine"])
+    assert fine is not None and fine.state is CredentialState.COGNITO

@@ -2,7 +2,8 @@
 
 What the engine's safety argument needs from a host: live accounts only, an
 exclusive lock per customer whose changes commit at its exit and vanish on an
-exception, ``mark_in_store`` emptying the hash, ``set_email`` refusing a taken email.
+exception, ``mark_in_store`` emptying the hash, ``set_email`` refusing a taken email,
+a write fence (and a write's claim) kept exactly and seen by every later locker.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from hashless.credentials.memory import InMemoryCredentialStore
 from hashless.errors import AccountExists, InvalidCredentials
 from hashless.legacy import VerifierRegistry
 from hashless.migration import CredentialState, MigrationEngine
+from hashless.migration.engine import DEFAULT_WRITE_WINDOW
 from tests.records.conftest import Adapter
-from tests.support import PlainSha256, fence_seen_by_a_waiter
+from tests.support import PlainSha256, ProcessDied, fence_seen_by_a_waiter
 
 HASH = PlainSha256.encode("old password")
 
@@ -222,3 +224,31 @@ def test_a_locker_that_waited_sees_the_fence_its_predecessor_set(adapter: Adapte
     # The second locker is waiting after 0.3 s (if not, the test cannot fail, not flake).
     seen = fence_seen_by_a_waiter(adapter.db.records, cid, until, lambda: time.sleep(0.3))
     assert seen == [until]
+
+
+def test_a_writes_claim_is_committed_before_the_password_is_sent(adapter: Adapter) -> None:
+    """While the store is being sent a password, another connection already reads the
+    writer's claim (rule 6), and it outlives the writer's death mid-send: the next
+    locker finds it, to the second, and the legacy hash still in effect."""
+    from datetime import UTC, datetime
+
+    records = adapter.db.records
+    cid = adapter.add_legacy("ann@example.com", HASH)
+    seen: list[datetime | None] = []
+
+    class DyingStore(InMemoryCredentialStore):
+        def set_password(self, username: str, password: str) -> None:
+            record = records.get(username)  # its own connection, outside the lock
+            seen.append(record.write_fence if record is not None else None)
+            raise ProcessDied()
+
+    with pytest.raises(ProcessDied):
+        _engine(adapter, DyingStore()).login("ann@example.com", "old password")
+    (claim,) = seen
+    assert claim is not None and claim > datetime.now(UTC) + DEFAULT_WRITE_WINDOW
+    with records.locked(cid) as locked:
+        assert locked is not None and locked.record.write_fence == claim
+        assert locked.record.state is CredentialState.LEGACY
+        locked.fence_writes(None)
+    with records.locked(cid) as locked:
+        assert locked is not None and locked.record.write_fence is None

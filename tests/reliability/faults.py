@@ -53,6 +53,9 @@ class CrashPlan:
     fired: bool = False
 
     def after(self, step: str, error: Callable[[], BaseException]) -> None:
+        # A step a flow takes again is numbered: a write's second lock is ``db.lock#2``.
+        again = self.reached.count(step) + sum(s.startswith(step + "#") for s in self.reached)
+        step = f"{step}#{again + 1}" if again else step
         self.reached.append(step)
         if step != self.at or self.fired:
             return
@@ -119,7 +122,7 @@ class _FaultyLocked:
         self._inner.mark_blocked()
         self._plan.after("db.mark_blocked", _lost_database_answer)
 
-    def fence_writes(self, until: datetime) -> None:
+    def fence_writes(self, until: datetime | None) -> None:
         self._inner.fence_writes(until)
         self._plan.after("db.fence_writes", _lost_database_answer)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -109,9 +109,14 @@ class World:
 
 
 def service(
-    db: Database, store: CognitoCredentialStore, plan: CrashPlan | None = None
+    db: Database,
+    store: CognitoCredentialStore,
+    plan: CrashPlan | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
 ) -> ServiceContext:
-    """The service's context; with ``plan``, every step of every flow reaches it."""
+    """The service's context; with ``plan``, every step of every flow reaches it.
+    ``clock``: the engine's, which judges write fences."""
     plan = plan or CrashPlan()
     faulty = faulty_database(db, plan)
     context = ServiceContext(
@@ -122,6 +127,8 @@ def service(
             observer=migration_auditor(faulty),
             # A lost answer is injected after the call returned: nothing is in flight.
             write_window=timedelta(0),
+            send_timeout=timedelta(0),
+            **({"clock": clock} if clock else {}),
         ),
         db=faulty,
         reset_delivery=NoDelivery(),
@@ -325,19 +332,18 @@ def _delete(add: Callable[[World, str, str], str]) -> Callable[[World], Attempt]
     return prepare
 
 
-_LOCKED_LEGACY_PASSWORD = (
+_CLAIMED_WRITE = (
     "db.lock",
     "cognito.AdminCreateUser",
-    "cognito.AdminSetUserPassword",
-    "db.mark_in_store",
+    "db.fence_writes",
     "db.commit",
-)
-_LOCKED_COGNITO_PASSWORD = (
-    "db.lock",
-    "cognito.AdminCreateUser",
+    "db.lock#2",
     "cognito.AdminSetUserPassword",
-    "db.commit",
 )
+"""A password write (engine rule 6): the claim committed under one lock, the write
+sent under the next."""
+_LOCKED_LEGACY_PASSWORD = (*_CLAIMED_WRITE, "db.mark_in_store", "db.commit#2")
+_LOCKED_COGNITO_PASSWORD = (*_CLAIMED_WRITE, "db.fence_writes#2", "db.commit#2")
 
 FLOWS = (
     Flow(
@@ -351,7 +357,7 @@ FLOWS = (
             "db.create_session",
             "db.transaction_commit",
         ),
-        decisive="db.commit",
+        decisive="db.commit#2",
     ),
     Flow(
         "register",
@@ -389,7 +395,7 @@ FLOWS = (
             "db.throttle_forget",
             "db.audit:password.reset",
         ),
-        decisive="db.commit",
+        decisive="db.commit#2",
     ),
     Flow(
         "reset (migrated customer)",

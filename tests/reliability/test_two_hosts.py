@@ -72,7 +72,9 @@ def test_the_hosts_together_use_the_quota_and_cognito_throttles_almost_nothing(
     The bounds leave room for a CPU-starved machine; the issue's figures (≥ 95 % of the
     quota, < 1 % throttled) are measured and reported by ``benchmarks/multihost.py``,
     because a benchmark reports and a test must not flake on a busy machine."""
-    assert figures["successful_per_second"] >= 0.75 * QUOTA
+    # 0.6: a budget cut far below the quota (say, each host a quarter) fails; a CPU-starved
+    # machine at load 10 still made 87/s (and 122.8-123.1/s on a quiet one).
+    assert figures["successful_per_second"] >= 0.6 * QUOTA
     assert figures["standin_throttled_share"] < 0.05
 
 
@@ -87,8 +89,9 @@ def test_every_refusal_is_a_503_with_retry_after(figures: dict[str, Any]) -> Non
 def test_the_surviving_host_keeps_serving_the_whole_quota(figures: dict[str, Any]) -> None:
     """Once one host is dead, the other takes the whole shared budget: no hand-set share
     of 60/s keeps it at half."""
-    # 0.75 of the quota is well above the half a hand-set per-host share would allow.
-    assert figures["survivor_successful_per_second_after_kill"] >= 0.75 * QUOTA
+    # 0.6 of the quota (72/s) is above the 60/s a hand-set half would allow after the
+    # kill; a CPU-starved machine at load 10 still made 83.4/s (quiet: 119.7-120.0/s).
+    assert figures["survivor_successful_per_second_after_kill"] >= 0.6 * QUOTA
 
 
 def test_killing_a_host_loses_no_data(figures: dict[str, Any]) -> None:

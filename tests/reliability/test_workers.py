@@ -154,6 +154,19 @@ def fifty_first_logins(served: ServedHashless, db: Database) -> tuple[str, list[
     return customer_id, statuses
 
 
+def test_an_idle_connection_outlives_a_proxys_idle_timeout(served: ServedHashless) -> None:
+    """An idle keep-alive connection is still open after 6 s (uvicorn's own default
+    closes it at 5 s, below any proxy's idle timeout: the proxy's reuse then meets a
+    closed socket, a 502 to its client; here, the crowd tests' held connections)."""
+    connection = served.connect()
+    try:
+        time.sleep(6)
+        connection.request("GET", "/health")
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+
+
 def test_fifty_first_logins_on_two_workers_migrate_once(
     served: ServedHashless, proxy: CountingProxy, served_db: Database
 ) -> None:
@@ -162,8 +175,9 @@ def test_fifty_first_logins_on_two_workers_migrate_once(
     assert statuses == [200] * LOGINS
     assert proxy.count("AdminCreateUser", customer_id) == 1
     assert proxy.count("AdminSetUserPassword", customer_id) == 1
-    # Everyone who lost the race was checked by Cognito, once each.
-    assert proxy.count("AdminInitiateAuth", customer_id) == LOGINS - 1
+    # Everyone who lost the race was checked by Cognito once, or by the legacy hash
+    # alone while the winner's write was claimed (engine rule 6).
+    assert proxy.count("AdminInitiateAuth", customer_id) <= LOGINS - 1
     assert served_db.customers.credential_stats().legacy == 0
 
 
@@ -172,7 +186,7 @@ def test_fifty_first_logins_fit_the_quota_shaping(
 ) -> None:
     """With the default shaping (120 checks/s, shared by both workers), 50 simultaneous
     first logins of one customer all answer 200, three rounds running: they need 49
-    checks, within one second of Cognito's quota, and each pays for one check at most.
+    checks at most, within one second of Cognito's quota, and each pays for one check at most.
 
     Between rounds the bucket refills for 1 s (it holds one second of its rate); a busy
     machine only spreads the logins out, which leaves more room, never less.
@@ -182,7 +196,7 @@ def test_fifty_first_logins_fit_the_quota_shaping(
             time.sleep(1.0)
         customer_id, statuses = fifty_first_logins(shaped, served_db)
         assert statuses == [200] * LOGINS, (round_, Counter(statuses))
-        assert proxy.count("AdminInitiateAuth", customer_id) == LOGINS - 1
+        assert proxy.count("AdminInitiateAuth", customer_id) <= LOGINS - 1
 
 
 def race_once(

@@ -86,5 +86,7 @@ def reconcile(fix: bool, mass_repair: bool, as_json: bool, grace_minutes: int) -
         if not report.discrepancies:
             click.echo("✓ pool and database agree")
     if report.stopped:
-        click.echo(f"hashless reconcile --fix {report.stopped}", err=True)
+        click.echo(f"hashless reconcile --fix changed nothing: {report.mismatched}", err=True)
+    elif report.mismatched and not fix:
+        click.echo(f"hashless reconcile: warning: {report.mismatched}", err=True)
     sys.exit(1 if ops.needs_attention(report) else 0)

@@ -10,9 +10,10 @@ __all__ = ["WriteFence"]
 class WriteFence(models.Model):
     """Until when a Cognito password write for ``username`` may still land.
 
-    Written when a write failed in a way Cognito may still apply (a read timeout, a
-    server error); every later write for the user waits for it to pass (see
-    ``hashless.migration.engine``, rule 6). ``until`` is a POSIX timestamp, so it
+    Written (committed) before a password write is sent, as its claim, and kept when
+    the write failed in a way Cognito may still apply (a read timeout, a server error,
+    a process killed mid-send); every later write for the user waits for it to pass
+    (see ``hashless.migration.engine``, rule 6). ``until`` is a POSIX timestamp, so it
     means the same whatever ``USE_TZ`` says.
     """
 

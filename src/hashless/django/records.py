@@ -4,8 +4,9 @@ No column is added: where a user's password lives is read from ``User.password``
 itself. A marker (``hashless_cognito$...``) means Cognito; any other usable Django
 hash is a legacy password, verified by Django's own hashers; an unusable password
 (``!...``, from ``set_unusable_password``) or an empty one means none. hashless'
-one table, ``hashless_write_fence`` (``manage.py migrate``), holds the fence after a
-Cognito password write of unknown outcome, read and written under the user's lock.
+one table, ``hashless_write_fence`` (``manage.py migrate``), holds the fence of a
+Cognito password write in flight or of unknown outcome, read and written under the
+user's lock.
 
 Locking: PostgreSQL (and any backend with row locks) takes ``SELECT ... FOR UPDATE``
 inside ``transaction.atomic()``. SQLite has no row locks and Django drops ``FOR
@@ -151,10 +152,13 @@ class _LockedUser:
         # login tries again. The engine has logged the reason.
         pass
 
-    def fence_writes(self, until: datetime) -> None:
-        WriteFence.objects.using(self._using).update_or_create(
-            username=username_for(self._user.pk), defaults={"until": until.timestamp()}
-        )
+    def fence_writes(self, until: datetime | None) -> None:
+        if until is None:
+            self._fences.delete()
+        else:
+            WriteFence.objects.using(self._using).update_or_create(
+                username=username_for(self._user.pk), defaults={"until": until.timestamp()}
+            )
         self._fence = until
 
     def set_email(self, email: str) -> None:

@@ -125,6 +125,7 @@ login_timing = LoginTiming()
 failed_login_timing = LoginTiming(headroom=HEADROOM, quantile=QUANTILE)
 """Whole failed ``authenticate()`` calls, timed from the start of their request."""
 
+
 class _Request:
     """This request's clock, and whether a failed login in it waits for the response."""
 

@@ -13,30 +13,34 @@ Safety argument, in one place:
    writer re-reads the record under it. A migrating login that verified an older
    record than the one it finds starts over, so a password change or reset that
    won the lock is never overwritten by the older password.
-4. A wrong legacy password returns before any store call. A store outage raises out
-   of the lock, which discards the record's changes: 503, no row changed.
+4. A wrong legacy password returns before any store call. A store outage changes no
+   credential (503): the record's changes are discarded or, for a write's claim
+   (rule 6), undone.
 5. A store user is removed after a failed registration only when the host surely
    has no row for it. A commit whose answer was lost may have succeeded; removing
    the user then would leave an account without a credential.
 6. A password write whose outcome is unknown never lands after a later one. The
-   store may apply a request long after its sender gave up (a read timeout, a 5xx),
-   and the lock ends with the failed request. So the store's adapter sends a password
-   write once, resending only what surely never reached it, and says whether a
-   failure may still be applied (``maybe_applied``). If it may, the writer commits a
-   fence with the record, ``write_window`` after it gave up, before the failure
-   leaves the lock; every later writer reads the fence under the same lock and sends
-   nothing while it stands (a reset or change answers 503 with ``Retry-After``, a
-   login lets the customer in by the legacy hash and migrates later). Every write
-   sent after the fence therefore lands after the doubtful one, as long as the store
-   applies a request within ``write_window`` of its sender giving up. A process that
-   dies while its write is unanswered commits no fence: that one case rests on the
-   process living through its own timeout (a graceful stop waits for it).
+   store may apply a request after its sender gave up (a read timeout, a 5xx, a
+   killed process), so a write is fenced before it is sent. Under the lock the
+   writer commits a claim, a ``write_fence`` of ``slack + send_timeout +
+   write_window`` from now, then locks again and sends only if the fence is still
+   its claim and ``send_timeout + write_window`` of it remains. Success, a refusal,
+   or a failure that surely never arrived (``maybe_applied`` false) clears it; any
+   other failure ends it ``write_window`` after the writer gave up; a process that
+   dies leaves the claim, which covers its send to its timeout and the window after
+   (unless the host commits the claim only with an outer transaction: Django's
+   ``ATOMIC_REQUESTS``). A writer that finds a live fence of another sends nothing (a
+   login gets in by the legacy hash, which the record says is in effect, and migrates
+   later; a reset or change waits briefly for a claim to settle, then answers 503 with
+   ``Retry-After``). Every write sent later lands after the doubtful one, as long as
+   the store applies a request within ``write_window`` of its sender giving up, and
+   ``send_timeout`` bounds a send.
 """
 
 from __future__ import annotations
 
 import logging
-import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,6 +55,14 @@ from hashless.errors import (
     PasswordRejected,
 )
 from hashless.legacy.registry import VerifierRegistry
+from hashless.migration.fences import (
+    CLAIM_POLL,
+    CLAIM_WAIT,
+    DEFAULT_SEND_TIMEOUT,
+    DEFAULT_WRITE_WINDOW,
+    Fenced,
+    WriteFences,
+)
 from hashless.migration.records import (
     CredentialRecord,
     CredentialRecords,
@@ -59,7 +71,7 @@ from hashless.migration.records import (
 )
 from hashless.passwords import MAX_PASSWORD_LENGTH, storable_reason, validate_new_password
 
-__all__ = ["DEFAULT_WRITE_WINDOW", "MigrationEngine", "MigrationEvent"]
+__all__ = ["DEFAULT_SEND_TIMEOUT", "DEFAULT_WRITE_WINDOW", "MigrationEngine", "MigrationEvent"]
 
 log = logging.getLogger("hashless.migration")
 
@@ -79,8 +91,15 @@ class MigrationEvent:
 _MAX_ATTEMPTS = 3
 """Login restarts when the record changed while it was verified; more is contention."""
 
-DEFAULT_WRITE_WINDOW = timedelta(seconds=60)
-"""How long after its sender gave up the store may still apply a password write."""
+
+def _expected(
+    locked: LockedRecord | None, verified: CredentialRecord | None
+) -> LockedRecord | None:
+    """``locked``, if a write may go on: None if a migration's record moved on;
+    ``InvalidCredentials`` if a change's customer is gone."""
+    if verified is None and locked is None:
+        raise InvalidCredentials()
+    return locked if verified is None or (locked and locked.record == verified) else None
 
 
 def _utcnow() -> datetime:
@@ -98,14 +117,14 @@ class MigrationEngine:
         observer: Callable[[MigrationEvent], None] | None = None,
         *,
         write_window: timedelta = DEFAULT_WRITE_WINDOW,
+        send_timeout: timedelta = DEFAULT_SEND_TIMEOUT,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._records = records
         self._store = store
         self._verifiers = verifiers
         self._observer = observer
-        self._write_window = write_window
-        self._clock = clock
+        self._fences = WriteFences(write_window, send_timeout, clock)
 
     def _observe(self, event: MigrationEvent) -> None:
         if self._observer is not None:
@@ -175,28 +194,15 @@ class MigrationEngine:
 
     def _migrate(self, verified: CredentialRecord, password: str) -> CredentialRecord | None:
         """Move a verified legacy password into the store; None if the record moved on."""
-        blocked_by: str | None = None
-        in_doubt: CredentialStoreUnavailable | None = None
-        with self._records.locked(verified.customer_id) as locked:
-            if locked is None or locked.record != verified:
-                return None
-            if self._fenced_for(locked.record) is not None:
-                # An earlier write may still land: the legacy hash (which the record
-                # says is in effect) lets them in, and a later login migrates.
-                return verified
-            if storable_reason(password) is not None:
-                # The store would refuse it anyway: keep the legacy hash, let them in.
-                blocked_by = "unstorable"
-            else:
-                try:
-                    in_doubt = self._put_password(locked, password)
-                except PasswordRejected:
-                    blocked_by = "pool-policy"
-            if blocked_by is not None:
-                locked.mark_blocked()
-            result = locked.record
-        if in_doubt is not None:
-            raise in_doubt
+        try:
+            written = self._write(verified.customer_id, password, verified)
+        except Fenced:
+            # An earlier write may still land: the legacy hash (which the record
+            # says is in effect) lets them in, and a later login migrates.
+            return verified
+        if written is None:
+            return None
+        result, blocked_by = written
         # Told only after the lock's changes are committed, so no event is ever false.
         detail = {"format": verified.legacy_format or "undetected"}
         if blocked_by is None:
@@ -208,48 +214,97 @@ class MigrationEngine:
         self._observe(MigrationEvent("migration.blocked", verified.customer_id, detail))
         return verified
 
-    def _fenced_for(self, record: CredentialRecord) -> timedelta | None:
-        """How long an earlier write of unknown outcome may still land (None: it cannot)."""
-        if record.write_fence is None:
-            return None
-        remaining = record.write_fence - self._clock()
-        return remaining if remaining > timedelta(0) else None
+    def _write(
+        self, customer_id: str, password: str, verified: CredentialRecord | None
+    ) -> tuple[CredentialRecord, str | None] | None:
+        """Send ``password`` to the store under a claim (rule 6); the record after, and
+        why a migration kept the legacy hash (None: it did not).
+
+        ``verified``: the record a migration verified, which must still be the record;
+        None if it is not. Raises ``Fenced`` while another write may still land.
+        """
+        claim: datetime | None = None
+        for _ in range(_MAX_ATTEMPTS):
+            with self._records.locked(customer_id) as found:
+                locked = _expected(found, verified)
+                if locked is None:
+                    return None
+                record = locked.record
+                if record.write_fence != claim:
+                    self._fences.check(record)
+                if verified is not None and storable_reason(password) is not None:
+                    # The store would refuse it anyway: keep the legacy hash, let them in.
+                    locked.mark_blocked()
+                    return verified, "unstorable"
+                self._store.create(customer_id, record.email)
+                claim = self._fences.claim()
+                locked.fence_writes(claim)
+            # Committed: from here on a crash leaves the claim, which expires by itself.
+            with self._records.locked(customer_id) as found:
+                locked = _expected(found, verified)
+                if locked is None:
+                    if found is not None and found.record.write_fence == claim:
+                        found.fence_writes(None)  # nothing was sent under it
+                    return None
+                record = locked.record
+                if record.write_fence != claim:
+                    # Ours expired before we got here, and another writer came by.
+                    self._fences.check(record)
+                    continue
+                if not self._fences.covers_a_send(claim):
+                    continue  # too late to send under this claim: claim again
+                failure = self._put_password(locked, password, migrating=verified is not None)
+                result = locked.record
+            if isinstance(failure, PasswordRejected) and verified is not None:
+                return verified, "pool-policy"
+            if failure is not None:
+                raise failure
+            return result, None
+        raise CredentialStoreUnavailable(
+            "set_password", "the credential kept changing concurrently", 1, maybe_applied=False
+        )
 
     def _put_password(
-        self, locked: LockedRecord, password: str
-    ) -> CredentialStoreUnavailable | None:
-        """Write ``password`` to the store for a locked customer, then drop any legacy hash.
+        self, locked: LockedRecord, password: str, *, migrating: bool
+    ) -> HashlessError | None:
+        """Send ``password`` for a locked, claimed customer; drop any legacy hash.
 
-        The user is created whatever the record says (an existing one is left as it
+        The user was created whatever the record says (an existing one is left as it
         is): a migrated customer's user may have been deleted in the store behind
         hashless' back, and without this no reset could ever give them a password.
         On refusal the user this created for a legacy customer is removed again, so
         no half-created user is left behind; one left by an earlier crash is removed
         too, which is safe because the record (still legacy) never sent anyone to it.
 
-        A write that failed but may still be applied is fenced (rule 6) and its failure
-        returned, for the caller to raise once the lock's block has exited normally and
-        so committed the fence.
+        Any store failure is returned, for the caller to raise once the lock's block
+        has exited normally and so committed what becomes of the claim (rule 6).
         """
         record = locked.record
-        self._store.create(record.customer_id, record.email)
         try:
             self._store.set_password(record.customer_id, password)
-        except PasswordRejected:
-            if record.state is not CredentialState.COGNITO:
-                self._delete_quietly(record.customer_id)
-            raise
         except CredentialStoreUnavailable as exc:
             if not exc.maybe_applied:
-                raise
-            locked.fence_writes(self._clock() + self._write_window)
+                locked.fence_writes(None)
+                return exc
+            locked.fence_writes(self._fences.after_failure())
             log.warning(
                 "password write outcome unknown customer_id=%s: no other write for %d s",
                 record.customer_id,
-                self._write_window.total_seconds(),
+                self._fences.window.total_seconds(),
             )
             return exc
-        if record.state is not CredentialState.COGNITO:
+        except HashlessError as exc:
+            # Refused (policy, setup): the store answered, so nothing will land later.
+            if isinstance(exc, PasswordRejected):
+                if record.state is not CredentialState.COGNITO:
+                    self._delete_quietly(record.customer_id)
+                if migrating:
+                    locked.mark_blocked()
+            locked.fence_writes(None)
+            return exc
+        if record.state is CredentialState.COGNITO:
+            locked.fence_writes(None)
+        else:
             locked.mark_in_store()
         return None
 
@@ -287,26 +342,27 @@ class MigrationEngine:
         """Make ``password`` the customer's only password (change or reset).
 
         The caller has already checked the customer's right to do so (current
-        password, recent login or reset token).
+        password, recent login or reset token). Another writer's claim (a first
+        login migrating, most often) is waited for up to ``CLAIM_WAIT``.
         """
         validate_new_password(password)
-        with self._records.locked(customer_id) as locked:
-            if locked is None:
-                raise InvalidCredentials()
-            fenced = self._fenced_for(locked.record)
-            if fenced is not None:
+        give_up = time.monotonic() + CLAIM_WAIT
+        while True:
+            try:
+                written = self._write(customer_id, password, None)
+            except Fenced as fenced:
+                if fenced.settling and time.monotonic() < give_up:
+                    time.sleep(CLAIM_POLL)
+                    continue
                 raise CredentialStoreUnavailable(
                     "set_password",
                     "an earlier password write may still land",
-                    max(1, math.ceil(fenced.total_seconds())),
+                    fenced.retry_after,
                     maybe_applied=False,
-                )
-            in_doubt = self._put_password(locked, password)
-            result = locked.record
-        if in_doubt is not None:
-            raise in_doubt
-        log.info("password set customer_id=%s", customer_id)
-        return result
+                ) from None
+            assert written is not None  # only a migration's record can move on
+            log.info("password set customer_id=%s", customer_id)
+            return written[0]
 
     def change_email(self, customer_id: str, email: str) -> None:
         """Change the customer's email in the store (if there) and in the record."""

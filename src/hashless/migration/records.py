@@ -63,17 +63,19 @@ class LockedRecord(Protocol):
         """The record as read under the lock."""
 
     def mark_in_store(self) -> None:
-        """The password now lives in the credential store: drop the legacy hash (and
-        any expired ``write_fence``)."""
+        """The password now lives in the credential store: drop the legacy hash and
+        the ``write_fence``."""
 
     def mark_blocked(self) -> None:
         """Keep the legacy hash; the credential store refused the password."""
 
-    def fence_writes(self, until: datetime) -> None:
-        """A password write may still land until ``until``: keep it as ``write_fence``.
+    def fence_writes(self, until: datetime | None) -> None:
+        """A password write may still land until ``until``: keep it as ``write_fence``
+        (None: clear it).
 
         Stored across processes, like the record itself, and committed like any other
-        change when the ``locked()`` block exits normally. ``mark_in_store`` clears it.
+        change when the ``locked()`` block exits normally; the writer recognises its
+        own claim by the exact value (whole seconds). ``mark_in_store`` clears it.
         """
 
     def set_email(self, email: str) -> None:

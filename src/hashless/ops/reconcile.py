@@ -98,8 +98,11 @@ class ReconcileReport:
     discrepancies: list[Discrepancy]
     foreign_users: int = 0
     """Cognito users that are not hashless' (another app sharing the pool): left alone."""
-    stopped: str | None = None
-    """Why ``fix`` changed nothing: the two sides look mismatched (see the module)."""
+    mismatched: str | None = None
+    """The two sides look like the wrong pool or database (see the module), said with or
+    without ``fix``, so a dry run warns before an operator reaches for ``--fix``."""
+    stopped: bool = False
+    """``fix`` changed nothing because of ``mismatched``."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -248,10 +251,10 @@ def _find(
     return found
 
 
-def _stop_reason(
+def _mismatch_of(
     found: list[Discrepancy], users: int, customers: dict[str, tuple[str, str]], pool_id: str
 ) -> str | None:
-    """Why repairing ``found`` looks like the wrong pool rather than a few lost users."""
+    """Why ``found`` looks like the wrong pool rather than a few lost users."""
     in_cognito = sum(state == CredentialState.COGNITO.value for _, state in customers.values())
     missing = _mismatch(
         sum(d.kind == MISSING for d in found),
@@ -267,10 +270,10 @@ def _stop_reason(
         return None
     what = "; ".join(part for part in (missing, orphans) if part)
     return (
-        f"changed nothing: {what}. That looks like the wrong pool (COGNITO_USER_POOL_ID="
+        f"{what}. That looks like the wrong pool (COGNITO_USER_POOL_ID="
         f"{pool_id}) or the wrong database (HASHLESS_DATABASE_URL), not users deleted by hand; "
         "repairing it would lock customers out or delete another environment's users. Check "
-        "both settings; if the users really are gone, run again with --mass-repair"
+        "both settings; if the users really are gone, --fix needs --mass-repair"
     )
 
 
@@ -332,16 +335,16 @@ def reconcile(
     )
     # A MISSING finding made from the listing alone: users created since are not missing.
     found = [d for d in found if d.kind != MISSING or not pool.exists(d.username)]
-    stopped = None
-    if fix and found:
-        stopped = None if mass_repair else _stop_reason(found, len(users), customers, user_pool_id)
-        if stopped is None:
-            found = [_repair(d, db, pool, store, customers) for d in found]
+    mismatched = _mismatch_of(found, len(users), customers, user_pool_id) if found else None
+    stopped = fix and mismatched is not None and not mass_repair
+    if fix and found and not stopped:
+        found = [_repair(d, db, pool, store, customers) for d in found]
     return ReconcileReport(
         cognito_users=len(listed),
         customers=len(customers),
         discrepancies=found,
         foreign_users=len(listed) - len(users),
+        mismatched=mismatched,
         stopped=stopped,
     )
 

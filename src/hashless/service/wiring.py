@@ -272,6 +272,7 @@ def build_context(
             verifiers,
             observer=observe,
             write_window=timedelta(seconds=settings.cognito_write_window_seconds),
+            send_timeout=settings.cognito_send_timeout,
         ),
         db=db,
         reset_delivery=reset_delivery or reset_delivery_for(settings),

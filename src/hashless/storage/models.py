@@ -93,8 +93,9 @@ class Customer(Base):
     """
     credential_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     credential_fence_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    """Until when a Cognito password write of unknown outcome may still land; no other
-    write is sent before (``MigrationEngine``, rule 6). None, or past: none can."""
+    """Until when a Cognito password write in flight (its claim) or of unknown outcome
+    may still land; no other write is sent before (``MigrationEngine``, rule 6). None,
+    or past: none can."""
     migrated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -55,7 +55,7 @@ class _LockedCustomer:
     def mark_blocked(self) -> None:
         self._row.credential_blocked = True
 
-    def fence_writes(self, until: datetime) -> None:
+    def fence_writes(self, until: datetime | None) -> None:
         self._row.credential_fence_until = until
 
     def set_email(self, email: str) -> None:

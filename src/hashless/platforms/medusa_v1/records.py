@@ -137,7 +137,7 @@ class _LockedMedusaCustomer:
         upsert_mark(self.connection, self.current.customer_id, blocked=True)
         self.current = replace(self.current, blocked=True)
 
-    def fence_writes(self, until: datetime) -> None:
+    def fence_writes(self, until: datetime | None) -> None:
         upsert_mark(self.connection, self.current.customer_id, fence_until=until)
         self.current = replace(self.current, write_fence=until)
 

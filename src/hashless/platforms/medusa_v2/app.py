@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -26,6 +27,7 @@ from hashless.platforms.medusa_v2.records import MedusaV2Records
 from hashless.platforms.medusa_v2.routes import ProviderContext, ProviderRefused, refused, router
 from hashless.service.errors import install_error_handlers
 from hashless.service.guard import audit_migrations
+from hashless.service.outage import OutageWatch
 from hashless.service.request_id import RequestIdMiddleware
 from hashless.service.timing import FailureFloor
 from hashless.storage import AuditLog, LoginThrottleRepository, create_database_engine
@@ -66,13 +68,16 @@ def provider_context(
         store,
         default_registry(concurrency=settings.legacy_verify_concurrency),
         observer=audit_migrations(audit),
+        write_window=timedelta(seconds=settings.cognito_write_window_seconds),
+        send_timeout=settings.cognito_send_timeout,
     )
     flows = MedusaV2Flows(engine, records, store, include_admins=settings.medusa_v2_admins)
+    floor = FailureFloor(settings.login_failure_floor_ms / 1000)
     return ProviderContext(
         flows=flows,
-        logins=GuardedLogins(flows, LoginThrottleRepository(state), audit),
+        logins=GuardedLogins(flows, LoginThrottleRepository(state), audit, OutageWatch(floor)),
         provider_token=settings.provider_token.get_secret_value(),
-        failure_floor=FailureFloor(settings.login_failure_floor_ms / 1000),
+        failure_floor=floor,
     )
 
 

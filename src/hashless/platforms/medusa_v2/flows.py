@@ -10,14 +10,17 @@ from dataclasses import replace
 
 from hashless.credentials.protocol import CredentialStore
 from hashless.errors import AccountExists, HashlessError, InvalidCredentials
-from hashless.migration import CredentialRecord, MigrationEngine
+from hashless.migration import CredentialRecord, CredentialState, MigrationEngine
 from hashless.platforms.medusa_v2.records import (
     MedusaIdentity,
     MedusaV2Records,
     new_auth_identity_id,
 )
 
-__all__ = ["MedusaV2Flows", "StaysWithMedusa"]
+__all__ = ["Found", "MedusaV2Flows", "StaysWithMedusa"]
+
+Found = tuple[CredentialRecord, MedusaIdentity] | None
+"""An identity as the flows read it: its credential record and Medusa's identity."""
 
 
 class StaysWithMedusa(HashlessError):
@@ -42,7 +45,7 @@ class MedusaV2Flows:
         self._store = store
         self._include_admins = include_admins
 
-    def _find(self, entity_id: str) -> tuple[CredentialRecord, MedusaIdentity] | None:
+    def _find(self, entity_id: str) -> Found:
         found = self._records.find_identity(entity_id)
         if found is not None and found[1].is_admin and not self._include_admins:
             raise StaysWithMedusa()
@@ -51,10 +54,23 @@ class MedusaV2Flows:
     def authenticate(self, email: str, password: str) -> MedusaIdentity:
         """The customer's identity if the password is theirs (migrating a legacy one);
         ``InvalidCredentials`` alike for an unknown email and a wrong password."""
-        found = self._find(email)
-        self._engine.authenticate(found[0] if found is not None else None, password)
+        return self.authenticate_found(self.identify(email), password)[0]
+
+    def identify(self, email: str) -> Found:
+        """The record and identity of ``email`` (None: unknown), for ``authenticate_found``."""
+        return self._find(email)
+
+    def authenticate_found(self, found: Found, password: str) -> tuple[MedusaIdentity, bool]:
+        """``authenticate`` of what ``identify`` found, and whether Cognito judged the
+        password (False: the legacy hash let them in, the store unasked)."""
+        record = self._engine.authenticate(found[0] if found is not None else None, password)
         assert found is not None  # authenticate raised for an unknown email
-        return found[1]
+        return found[1], record.state is CredentialState.COGNITO
+
+    @staticmethod
+    def judged_by_store(found: Found) -> bool:
+        """Whether a wrong password for what ``identify`` found was Cognito's verdict."""
+        return found is not None and found[0].state is CredentialState.COGNITO
 
     def register(self, email: str, password: str) -> MedusaIdentity:
         """A new identity whose password is in Cognito only.

@@ -233,7 +233,7 @@ class _LockedIdentity:
         upsert_mark(self._connection, self._row.id, blocked=True)
         self._record = replace(self._record, blocked=True)
 
-    def fence_writes(self, until: datetime) -> None:
+    def fence_writes(self, until: datetime | None) -> None:
         upsert_mark(self._connection, self._row.id, fence_until=until)
         self._record = replace(self._record, write_fence=until)
 

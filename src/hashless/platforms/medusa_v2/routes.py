@@ -34,6 +34,7 @@ from hashless.errors import (
 from hashless.platforms.medusa_v2.flows import MedusaV2Flows, StaysWithMedusa
 from hashless.platforms.medusa_v2.guard import GuardedLogins
 from hashless.platforms.medusa_v2.records import MedusaIdentity
+from hashless.service.outage import OutageWatch
 from hashless.service.timing import FailureFloor
 
 __all__ = ["PROVIDER_PREFIX", "TOKEN_HEADER", "ProviderContext", "router"]
@@ -94,11 +95,16 @@ def _identity(identity: MedusaIdentity) -> JSONResponse:
     return _answer(200, "ok", auth_identity=identity.as_medusa())
 
 
-async def _run(context: ProviderContext, call: Any, *args: str | None) -> JSONResponse:
-    """``call(*args)`` in the thread pool, its hashless errors as outcomes."""
+async def _run(
+    context: ProviderContext, call: Any, *args: str | None, outage: OutageWatch | None = None
+) -> JSONResponse:
+    """``call(*args)`` in the thread pool, its hashless errors as outcomes; with
+    ``outage``, given up and answered at its deadline while it suspects one."""
     started = time.monotonic()
     try:
-        return _identity(await run_in_threadpool(call, *args))
+        if outage is None:
+            return _identity(await run_in_threadpool(call, *args))
+        return _identity(await outage.run(lambda: call(*args), started))
     except InvalidCredentials:
         # Unknown email and wrong password take the same time and give the same answer.
         context.failure_floor.observe(time.monotonic() - started)
@@ -115,6 +121,8 @@ async def _run(context: ProviderContext, call: Any, *args: str | None) -> JSONRe
     except CredentialStoreThrottled as exc:
         return _answer(429, "throttled", retry_after=exc.retry_after)
     except CredentialStoreUnavailable as exc:
+        if outage is not None:
+            await outage.pad(started)
         return _answer(503, "unavailable", retry_after=exc.retry_after)
 
 
@@ -124,7 +132,8 @@ router = APIRouter(prefix=PROVIDER_PREFIX, tags=["medusa-v2 provider"])
 @router.post("/authenticate")
 async def authenticate(body: Credentials, context: Provider) -> JSONResponse:
     """Medusa's ``authenticate``: the identity, migrating a legacy password."""
-    return await _run(context, context.logins.authenticate, body.email, body.password)
+    logins = context.logins
+    return await _run(context, logins.authenticate, body.email, body.password, outage=logins.outage)
 
 
 @router.post("/register")

@@ -47,7 +47,7 @@ class CredentialMark(HostedBase):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     """The pool refused the password of the legacy hash the store row holds."""
     fence_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    """Until when a password write of unknown outcome may still land in the credential
-    store (``CredentialRecord.write_fence``)."""
+    """Until when a password write in flight (its claim) or of unknown outcome may still
+    land in the credential store (``CredentialRecord.write_fence``)."""
     migrated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
