@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi import Response
 from fastapi.testclient import TestClient
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
 from hashless.credentials.memory import InMemoryCredentialStore
 from hashless.service import ServiceContext
 from hashless.storage import Database
-from hashless.storage.models import Customer, utcnow
+from hashless.storage.devices import DEVICE_LIFETIME, DEVICES_KEPT
+from hashless.storage.models import Customer, KnownDevice, utcnow
+from hashless.tokens import token_hash
+from tests.service.conftest import Clock
 
 CREDENTIALS = {"email": "ann@example.com", "password": "correct horse"}
 
@@ -63,13 +68,50 @@ def _statements_of_a_login(client: TestClient, db: Database) -> list[str]:
 def test_a_login_reads_once_and_writes_once(client: TestClient, db: Database, ann: str) -> None:
     """A migrated customer's login: one connection reads the row and the throttle
     counters, one transaction writes the audit row, the session and the device (a new
-    one, and the customer's oldest devices beyond the kept few go)."""
-    first = ["DELETE", "INSERT", "INSERT", "INSERT", "SELECT", "SELECT"]
+    one, and the customer's oldest devices beyond the kept few go: on PostgreSQL in one
+    statement, a delete with the insert as its CTE)."""
+    device = ["WITH"] if db.engine.dialect.name == "postgresql" else ["DELETE", "INSERT"]
+    first = sorted(["INSERT", "INSERT", "SELECT", "SELECT", *device])
     assert _statements_of_a_login(client, db) == first
-    # From a known device: its owner is read with the row, its expiry renewed, and the
-    # session the browser held ends.
-    again = ["DELETE", "INSERT", "INSERT", "SELECT", "SELECT", "SELECT", "UPDATE"]
+    # From a known device renewed within the day: its owner is read with the row, and
+    # the session the browser held ends; the device's row is not written.
+    again = ["DELETE", "INSERT", "INSERT", "SELECT", "SELECT", "SELECT"]
     assert _statements_of_a_login(client, db) == again
+
+
+def test_a_known_device_is_renewed_once_a_day(
+    client: TestClient, db: Database, ann: str, clock: Clock
+) -> None:
+    """A day after its last renewal, a login from the device moves its expiry on (an
+    UPDATE), and the device keeps its token."""
+    assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+    device = client.cookies["hashless_device"]
+    clock.advance(hours=25)
+    with counted(db) as traffic:
+        assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+    assert "UPDATE" in traffic.statements
+    assert client.cookies["hashless_device"] == device
+    with db.engine.connect() as connection:
+        expires = connection.execute(select(KnownDevice.expires_at)).scalar_one()
+    assert abs(
+        expires.replace(tzinfo=None) - (clock.now + DEVICE_LIFETIME).replace(tzinfo=None)
+    ) < timedelta(seconds=1)
+
+
+def test_a_client_that_never_keeps_its_device_leaves_the_newest_few(
+    client: TestClient, db: Database, ann: str, clock: Clock
+) -> None:
+    """Each login without the device token adds a device; the customer keeps the
+    newest ``DEVICES_KEPT`` of them, the one just issued among them."""
+    issued = []
+    for _ in range(DEVICES_KEPT + 3):
+        client.cookies.clear()
+        assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
+        issued.append(token_hash(client.cookies["hashless_device"]))
+        clock.advance(seconds=1)
+    with db.engine.connect() as connection:
+        kept = set(connection.execute(select(KnownDevice.token_hash)).scalars())
+    assert kept == set(issued[-DEVICES_KEPT:])
 
 
 def test_a_good_login_clears_the_failure_counter_it_found(
@@ -142,3 +184,27 @@ def test_a_session_outliving_its_customer_opens_nothing(
         writing.execute(update(Customer).where(Customer.id == ann).values(deleted_at=utcnow()))
     assert client.get("/store/auth").status_code == 401
     assert client.get("/store/customers/me").status_code == 401
+
+
+def test_the_login_cookies_are_the_ones_starlette_would_write(client: TestClient, ann: str) -> None:
+    """The session and device cookies (built from a template made once) read exactly as
+    Starlette's own ``set_cookie`` writes them: HttpOnly, SameSite=Lax, Path=/, Max-Age."""
+    answer = client.post("/store/auth", json=CREDENTIALS)
+    assert answer.status_code == 200
+    expected = Response()
+    expected.set_cookie(
+        "hashless_sid",
+        answer.cookies["hashless_sid"],
+        max_age=30 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+    )
+    expected.set_cookie(
+        "hashless_device",
+        answer.cookies["hashless_device"],
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+    )
+    assert answer.headers.get_list("set-cookie") == expected.headers.getlist("set-cookie")
+    assert answer.json()["customer"]["id"] == ann

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
@@ -175,15 +177,42 @@ Admin = Depends(admin)
 
 
 def set_session_cookie(response: Response, ctx: ServiceContext, token: str) -> None:
-    response.set_cookie(
-        ctx.cookie_name,
-        token,
-        max_age=int(ctx.db.sessions.absolute.total_seconds()),
-        path="/",
-        secure=ctx.cookie_secure,
-        httponly=True,
-        samesite="lax",
+    _set_cookie(
+        response, ctx.cookie_name, token, int(ctx.db.sessions.absolute.total_seconds()), ctx
     )
+
+
+_PLACEHOLDER = "hashless-cookie-value"
+_VERBATIM = re.compile(r"[A-Za-z0-9_-]+")
+"""Values a ``Set-Cookie`` header carries unquoted: hashless' own tokens (URL-safe)."""
+
+
+@cache
+def _cookie_template(name: str, max_age: int, secure: bool) -> str:
+    """Starlette's ``Set-Cookie`` header for ``name`` with a placeholder value, built once:
+    ``http.cookies`` costs more per login than the rest of the answer."""
+    probe = Response()
+    _starlette_cookie(probe, name, _PLACEHOLDER, max_age, secure)
+    return probe.headers["set-cookie"]
+
+
+def _starlette_cookie(
+    response: Response, name: str, value: str, max_age: int, secure: bool
+) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", secure=secure, httponly=True, samesite="lax"
+    )
+
+
+def _set_cookie(
+    response: Response, name: str, value: str, max_age: int, ctx: ServiceContext
+) -> None:
+    """A long-lived ``HttpOnly``, ``SameSite=Lax`` cookie for the whole site."""
+    if not _VERBATIM.fullmatch(value):
+        _starlette_cookie(response, name, value, max_age, ctx.cookie_secure)
+        return
+    header = _cookie_template(name, max_age, ctx.cookie_secure).replace(_PLACEHOLDER, value)
+    response.raw_headers.append((b"set-cookie", header.encode("latin-1")))
 
 
 DEVICE_HEADER = "x-hashless-device"
@@ -201,15 +230,7 @@ def remember_device(
     """Hand the device its token as a long-lived cookie, and to apps as a header."""
     if header:
         response.headers[DEVICE_HEADER] = token
-    response.set_cookie(
-        ctx.device_cookie_name,
-        token,
-        max_age=int(DEVICE_LIFETIME.total_seconds()),
-        path="/",
-        secure=ctx.cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
+    _set_cookie(response, ctx.device_cookie_name, token, int(DEVICE_LIFETIME.total_seconds()), ctx)
 
 
 def clear_session_cookie(response: Response, ctx: ServiceContext) -> None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import anyio
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from hashless.credentials.shaping import Prepaid, QuotaCategory, QuotaShapedStore
 from hashless.emails import email_key
@@ -32,6 +33,7 @@ from hashless.storage import (
     ThrottleRule,
     ThrottleState,
 )
+from hashless.storage.devices import SeenDevice
 
 __all__ = [
     "LoginGuard",
@@ -177,18 +179,16 @@ class LoginGuard:
         session. The row read here serves the engine and the answer alike; only a
         login that migrated (and so changed the row) reads it again."""
         started = time.monotonic()
-        with self._db.read() as reading:
-            row = self._db.customers.find_by_email(email, within=reading)
-            connection = reading.connection()
-            owner = (
-                self._db.devices.owner(session.device, within=connection)
-                if session.device
-                else None
-            )
-            known = row is not None and owner == row.id
-            rules = login_rules(email, origin.ip, session.device if known else None)
-            counters = self._db.throttle.state([*rules, OUTAGE_KEY], within=connection)
-        gate = _Gate(rules, counters, self.outage.saw(counters))
+        try:
+            row, device, gate = self._read(email, origin, session)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # A connection the server ended (a restart, a killed backend) fails its
+            # first statement, and SQLAlchemy has since discarded every pooled
+            # connection as old: the read, which changes nothing, runs once more.
+            row, device, gate = self._read(email, origin, session)
+        known = device is not None
         read = self._db.customers.record_of(row) if row is not None else None
         answered = read is not None and read.state is CredentialState.COGNITO
         if self._quota is not None and not answered:
@@ -210,11 +210,26 @@ class LoginGuard:
         with self._db.transaction() as writing:
             self._succeeded(writing, email, record, origin, gate, lift=answered)
             signed_in = (
-                self._open(writing, row, session, origin, known) if row is not None else None
+                self._open(writing, row, session, origin, device) if row is not None else None
             )
         if signed_in is None:  # the row was deleted between the login and the re-read
             raise InvalidCredentials()
         return signed_in
+
+    def _read(
+        self, email: str, origin: RequestOrigin, session: NewSession
+    ) -> tuple[CustomerRow | None, SeenDevice | None, _Gate]:
+        """The customer's row, the device if it is theirs, and the attempt's gate."""
+        with self._db.read() as reading:
+            row = self._db.customers.find_by_email(email, within=reading)
+            connection = reading.connection()
+            seen = (
+                self._db.devices.seen(session.device, within=connection) if session.device else None
+            )
+            device = seen if row is not None and seen and seen.customer_id == row.id else None
+            rules = login_rules(email, origin.ip, device.token if device else None)
+            counters = self._db.throttle.state([*rules, OUTAGE_KEY], within=connection)
+        return row, device, _Gate(rules, counters, self.outage.saw(counters))
 
     def _hold(
         self, email: str, origin: RequestOrigin, gate: _Gate, known: bool, slot_taken: bool
@@ -344,17 +359,15 @@ class LoginGuard:
         customer: CustomerRow,
         session: NewSession,
         origin: RequestOrigin,
-        known: bool,
+        device: SeenDevice | None,
     ) -> SignedIn:
         if session.replaces:
             self._db.sessions.revoke_token(session.replaces, within=writing)
         token, _ = self._db.sessions.create(
             customer.id, session.kind, user_agent=session.user_agent, ip=origin.ip, within=writing
         )
-        device = self._db.devices.remember(
-            customer.id, session.device if known else None, within=writing
-        )
-        return SignedIn(customer, token, device)
+        kept = self._db.devices.remember(customer.id, device, within=writing)
+        return SignedIn(customer, token, kept)
 
     def audit(
         self,

@@ -88,9 +88,9 @@ class OutageWatch:
 
     async def run(self, work: Callable[[], T], started: float) -> T:
         """``work()`` in a worker thread; during an outage, given up at the deadline."""
-        task = asyncio.ensure_future(run_in_threadpool(work))
         if not self.suspected():
-            return await task
+            return await run_in_threadpool(work)
+        task = asyncio.ensure_future(run_in_threadpool(work))
         done, _ = await asyncio.wait({task}, timeout=self._remaining(started))
         if task in done:
             return task.result()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -20,7 +21,13 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InvalidatePoolError,
+    NoSuchModuleError,
+    OperationalError,
+)
 
 from hashless.errors import ConfigurationError
 
@@ -85,6 +92,20 @@ def _keep_rows_out_of_logs() -> None:
             logger.addFilter(_DROP_ROWS)
 
 
+PING_AFTER_IDLE = 1.0
+"""Seconds a pooled connection may have sat unused and still be handed out unchecked.
+
+``pool_pre_ping`` would cost a round trip at every checkout, two per login; under load
+connections go back and out within milliseconds, so only one that rested longer (when a
+restarted server or an idle timeout could have ended it unseen) is pinged. A connection
+ended within the second is found by its first statement: SQLAlchemy then discards every
+pooled connection older than the failure, and the login's read is retried once
+(``hashless.service.guard``)."""
+
+RECYCLE_SECONDS = 1800
+"""No connection is kept longer than this: a proxy or firewall may drop old ones."""
+
+
 def create_database_engine(url: str, *, pool_size: int = 16) -> Engine:
     """An engine for ``url``; raises ``ConfigurationError`` for an unusable URL.
 
@@ -102,18 +123,40 @@ def create_database_engine(url: str, *, pool_size: int = 16) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(url)
-        return create_engine(
+        engine = create_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size // 2,
-            pool_pre_ping=True,
+            pool_recycle=RECYCLE_SECONDS,
             hide_parameters=True,
         )
+        _ping_when_rested(engine)
+        return engine
     except NoSuchModuleError:
         raise ConfigurationError(
             f"HASHLESS_DATABASE_URL names the driver {parsed.drivername!r}, which is not "
             'installed: pip install "hashless[postgres]" for PostgreSQL'
         ) from None
+
+
+def _ping_when_rested(engine: Engine) -> None:
+    """Check a connection at checkout only if it rested ``PING_AFTER_IDLE`` or longer."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("rested_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # A dead connection after a rest is most likely a restarted server: every
+            # pooled connection is as old, so the pool replaces them all.
+            raise InvalidatePoolError() from exc
 
 
 def _sqlite_engine(url: str) -> Engine:

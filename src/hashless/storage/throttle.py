@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Connection, bindparam, case, delete, select, update
+from sqlalchemy import Connection, Select, bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -80,10 +81,15 @@ class ThrottleState:
         return counter.failures if counter else 0
 
 
-_COUNTERS = select(LoginThrottle.key, LoginThrottle.failures, LoginThrottle.blocked_until).where(
-    LoginThrottle.key.in_(bindparam("keys", expanding=True))
-)
-"""Built once, so its cache key is too; read on every login."""
+@cache
+def _counters(count: int) -> Select[str, int, datetime | None]:
+    """The counters of ``count`` keys (``key0``...), built once per count: a login reads
+    them every time, and an ``expanding`` IN list would be rendered into the SQL anew
+    at each execution."""
+    return select(LoginThrottle.key, LoginThrottle.failures, LoginThrottle.blocked_until).where(
+        LoginThrottle.key.in_([bindparam(f"key{i}") for i in range(count)])
+    )
+
 
 _SLOT_TRIES = 5
 """Compare-and-set rounds for one slot; losing them all means the key is busy."""
@@ -105,7 +111,8 @@ class LoginThrottleRepository:
         if within is None:
             with self._sessions() as session:
                 return self.state(keys, within=session.connection())
-        rows = within.execute(_COUNTERS, {"keys": list(keys)}).all()
+        named = {f"key{i}": key for i, key in enumerate(keys)}
+        rows = within.execute(_counters(len(named)), named).all() if named else []
         return ThrottleState(
             self._clock(), {key: Counter(failures, until) for key, failures, until in rows}
         )

@@ -35,9 +35,7 @@ _401 = error_responses(400, 401, 503)
 
 
 @router.post("", response_model=CustomerResponse, responses=_401)
-async def log_in(
-    body: CredentialsIn, request: Request, response: Response, ctx: Context, origin: Origin
-) -> CustomerResponse:
+async def log_in(body: CredentialsIn, request: Request, ctx: Context, origin: Origin) -> Response:
     """Log in with email and password; migrates a legacy customer on success."""
     # A new session id at every login: the cookie session the browser holds ends, so
     # a planted cookie never becomes a login.
@@ -48,9 +46,14 @@ async def log_in(
         device=presented_device(request, ctx),
     )
     signed_in = await ctx.guard.sign_in(body.email, body.password, origin, session)
-    set_session_cookie(response, ctx, signed_in.token)
-    remember_device(response, ctx, signed_in.device)
-    return CustomerResponse(customer=CustomerOut.of(signed_in.customer))
+    # The answer serialised here, once: FastAPI would validate the model again first.
+    answer = Response(
+        CustomerResponse(customer=CustomerOut.of(signed_in.customer)).model_dump_json(),
+        media_type="application/json",
+    )
+    set_session_cookie(answer, ctx, signed_in.token)
+    remember_device(answer, ctx, signed_in.device)
+    return answer
 
 
 @router.get("", response_model=CustomerResponse, responses=_401)
