@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hashless.credentials.memory import InMemoryCredentialStore
-from hashless.errors import CredentialStoreUnavailable
+from hashless.errors import CredentialStoreUnavailable, InvalidCredentials
 from hashless.legacy import VerifierRegistry
 from hashless.migration import CredentialState, MigrationEngine
 from hashless.storage import Database
@@ -227,3 +227,34 @@ def test_a_reset_waits_for_a_write_in_progress_instead_of_refusing(
     engine.set_password(cid, NEW)
     other.join()
     assert late.password_of(cid) == NEW
+
+
+def test_a_login_waits_for_a_reset_in_progress_and_is_judged_after_it(
+    engine: MigrationEngine,
+    db: Database,
+    late: LateStore,
+    clock: Clock,
+    add_legacy: Callable[[str, str], str],
+) -> None:
+    """A first login that finds another writer's claim (a reset sending the new
+    password) waits for it to settle, then judges the password against the record the
+    reset left: the old password is not let in by the hash the reset replaced."""
+    cid = add_legacy("ann@example.com", OLD)
+    with db.records.locked(cid) as locked:
+        assert locked is not None
+        locked.fence_writes(clock.now + WINDOW + timedelta(seconds=15))  # the reset's claim
+
+    def reset_lands() -> None:
+        time.sleep(0.3)
+        late.create(cid, "ann@example.com")
+        late.set_password(cid, NEW)
+        with db.records.locked(cid) as locked:
+            assert locked is not None
+            locked.mark_in_store()
+
+    reset = threading.Thread(target=reset_lands)
+    reset.start()
+    with pytest.raises(InvalidCredentials):
+        engine.login("ann@example.com", OLD)
+    reset.join()
+    engine.login("ann@example.com", NEW)

@@ -175,8 +175,8 @@ def test_fifty_first_logins_on_two_workers_migrate_once(
     assert statuses == [200] * LOGINS
     assert proxy.count("AdminCreateUser", customer_id) == 1
     assert proxy.count("AdminSetUserPassword", customer_id) == 1
-    # Everyone who lost the race was checked by Cognito once, or by the legacy hash
-    # alone while the winner's write was claimed (engine rule 6).
+    # Everyone who lost the race waited for the winner's claim to settle (engine rule 6)
+    # and was then checked by Cognito once.
     assert proxy.count("AdminInitiateAuth", customer_id) <= LOGINS - 1
     assert served_db.customers.credential_stats().legacy == 0
 

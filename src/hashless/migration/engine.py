@@ -29,10 +29,10 @@ Safety argument, in one place:
    other failure ends it ``write_window`` after the writer gave up; a process that
    dies leaves the claim, which covers its send to its timeout and the window after
    (unless the host commits the claim only with an outer transaction: Django's
-   ``ATOMIC_REQUESTS``). A writer that finds a live fence of another sends nothing (a
-   login gets in by the legacy hash, which the record says is in effect, and migrates
-   later; a reset or change waits briefly for a claim to settle, then answers 503 with
-   ``Retry-After``). Every write sent later lands after the doubtful one, as long as
+   ``ATOMIC_REQUESTS``). A writer that finds a live fence of another sends nothing: it
+   waits briefly for a claim to settle, then a login gets in by the legacy hash (which
+   the record says is in effect) and migrates later, a reset or change answers 503
+   with ``Retry-After``. Every write sent later lands after the doubtful one, as long as
    the store applies a request within ``write_window`` of its sender giving up, and
    ``send_timeout`` bounds a send.
 """
@@ -193,9 +193,12 @@ class MigrationEngine:
         )
 
     def _migrate(self, verified: CredentialRecord, password: str) -> CredentialRecord | None:
-        """Move a verified legacy password into the store; None if the record moved on."""
+        """Move a verified legacy password into the store; None if the record moved on
+        (after another writer's claim, which is waited for: never let in by a hash that
+        a reset in progress replaces)."""
+        customer_id = verified.customer_id
         try:
-            written = self._write(verified.customer_id, password, verified)
+            written = self._past_claims(lambda: self._write(customer_id, password, verified))
         except Fenced:
             # An earlier write may still land: the legacy hash (which the record
             # says is in effect) lets them in, and a later login migrates.
@@ -346,23 +349,31 @@ class MigrationEngine:
         login migrating, most often) is waited for up to ``CLAIM_WAIT``.
         """
         validate_new_password(password)
+        try:
+            written = self._past_claims(lambda: self._write(customer_id, password, None))
+        except Fenced as fenced:
+            raise CredentialStoreUnavailable(
+                "set_password",
+                "an earlier password write may still land",
+                fenced.retry_after,
+                maybe_applied=False,
+            ) from None
+        assert written is not None  # only a migration's record can move on
+        log.info("password set customer_id=%s", customer_id)
+        return written[0]
+
+    @staticmethod
+    def _past_claims(write: Callable[[], T]) -> T:
+        """``write()``, tried again while another writer's claim settles, for up to
+        ``CLAIM_WAIT``; then the ``Fenced`` it raised."""
         give_up = time.monotonic() + CLAIM_WAIT
         while True:
             try:
-                written = self._write(customer_id, password, None)
+                return write()
             except Fenced as fenced:
-                if fenced.settling and time.monotonic() < give_up:
-                    time.sleep(CLAIM_POLL)
-                    continue
-                raise CredentialStoreUnavailable(
-                    "set_password",
-                    "an earlier password write may still land",
-                    fenced.retry_after,
-                    maybe_applied=False,
-                ) from None
-            assert written is not None  # only a migration's record can move on
-            log.info("password set customer_id=%s", customer_id)
-            return written[0]
+                if not fenced.settling or time.monotonic() >= give_up:
+                    raise
+                time.sleep(CLAIM_POLL)
 
     def change_email(self, customer_id: str, email: str) -> None:
         """Change the customer's email in the store (if there) and in the record."""
