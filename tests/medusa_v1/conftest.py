@@ -18,7 +18,7 @@ from hashless.migration import MigrationEngine
 from hashless.platforms.host import Host
 from hashless.platforms.medusa_v1 import REFUSALS
 from hashless.service import ServiceContext, create_app
-from hashless.service.guard import migration_auditor
+from hashless.service.migration_audit import migration_auditor
 from hashless.storage import Database
 from tests.importing.medusa import medusa_v1_hash
 from tests.medusa_v1.real_stack import medusa_stack, node, webhook

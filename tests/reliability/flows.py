@@ -24,7 +24,7 @@ from hashless.legacy import VerifierRegistry
 from hashless.migration import MigrationEngine
 from hashless.migration.records import CredentialState
 from hashless.service import ServiceContext, create_app
-from hashless.service.guard import migration_auditor
+from hashless.service.migration_audit import migration_auditor
 from hashless.service.reset_delivery import NoDelivery
 from hashless.service.timing import FailureFloor
 from hashless.storage import Database, LegacyCustomer

@@ -19,7 +19,7 @@ from hashless.legacy import default_registry
 from hashless.logs import configure_logging
 from hashless.migration import MigrationEngine
 from hashless.service import ServiceContext, create_app
-from hashless.service.guard import migration_auditor
+from hashless.service.migration_audit import migration_auditor
 from hashless.storage import Database
 from tests.service.conftest import ADMIN_TOKEN, CapturedDelivery
 

@@ -10,7 +10,7 @@ from hashless.credentials.memory import InMemoryCredentialStore
 from hashless.legacy import VerifierRegistry
 from hashless.migration import MigrationEngine
 from hashless.service import ServiceContext, create_app
-from hashless.service.guard import migration_auditor
+from hashless.service.migration_audit import migration_auditor
 from hashless.service.reset_delivery import ResetEvent
 from hashless.storage import Database
 from hashless.storage.models import utcnow

@@ -16,7 +16,7 @@ from hashless.credentials.memory import InMemoryCredentialStore
 from hashless.legacy import VerifierRegistry
 from hashless.migration import MigrationEngine
 from hashless.service import ServiceContext, create_app
-from hashless.service.guard import migration_auditor
+from hashless.service.migration_audit import migration_auditor
 from hashless.storage import Database
 from hashless.storage import db as storage_db
 from tests.service.conftest import CapturedDelivery

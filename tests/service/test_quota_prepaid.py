@@ -17,7 +17,7 @@ from hashless.errors import CredentialStoreThrottled
 from hashless.legacy import VerifierRegistry
 from hashless.migration import MigrationEngine
 from hashless.service import ServiceContext, create_app
-from hashless.service.guard import migration_auditor
+from hashless.service.migration_audit import migration_auditor
 from hashless.storage import Database
 from tests.support import PlainSha256
 

@@ -40,7 +40,6 @@ Safety argument, in one place:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,12 +55,11 @@ from hashless.errors import (
 )
 from hashless.legacy.registry import VerifierRegistry
 from hashless.migration.fences import (
-    CLAIM_POLL,
-    CLAIM_WAIT,
     DEFAULT_SEND_TIMEOUT,
     DEFAULT_WRITE_WINDOW,
     Fenced,
     WriteFences,
+    past_claims,
 )
 from hashless.migration.records import (
     CredentialRecord,
@@ -198,7 +196,7 @@ class MigrationEngine:
         a reset in progress replaces)."""
         customer_id = verified.customer_id
         try:
-            written = self._past_claims(lambda: self._write(customer_id, password, verified))
+            written = past_claims(lambda: self._write(customer_id, password, verified))
         except Fenced:
             # An earlier write may still land: the legacy hash (which the record
             # says is in effect) lets them in, and a later login migrates.
@@ -346,11 +344,11 @@ class MigrationEngine:
 
         The caller has already checked the customer's right to do so (current
         password, recent login or reset token). Another writer's claim (a first
-        login migrating, most often) is waited for up to ``CLAIM_WAIT``.
+        login migrating, most often) is waited for (``fences.past_claims``).
         """
         validate_new_password(password)
         try:
-            written = self._past_claims(lambda: self._write(customer_id, password, None))
+            written = past_claims(lambda: self._write(customer_id, password, None))
         except Fenced as fenced:
             raise CredentialStoreUnavailable(
                 "set_password",
@@ -361,19 +359,6 @@ class MigrationEngine:
         assert written is not None  # only a migration's record can move on
         log.info("password set customer_id=%s", customer_id)
         return written[0]
-
-    @staticmethod
-    def _past_claims(write: Callable[[], T]) -> T:
-        """``write()``, tried again while another writer's claim settles, for up to
-        ``CLAIM_WAIT``; then the ``Fenced`` it raised."""
-        give_up = time.monotonic() + CLAIM_WAIT
-        while True:
-            try:
-                return write()
-            except Fenced as fenced:
-                if not fenced.settling or time.monotonic() >= give_up:
-                    raise
-                time.sleep(CLAIM_POLL)
 
     def change_email(self, customer_id: str, email: str) -> None:
         """Change the customer's email in the store (if there) and in the record."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from hashless.migration.records import CredentialRecord
 
@@ -15,7 +17,10 @@ __all__ = [
     "DEFAULT_WRITE_WINDOW",
     "Fenced",
     "WriteFences",
+    "past_claims",
 ]
+
+T = TypeVar("T")
 
 DEFAULT_WRITE_WINDOW = timedelta(seconds=60)
 """How long after its sender gave up the store may still apply a password write."""
@@ -78,3 +83,16 @@ class WriteFences:
         settling = remaining > self.window
         wait = remaining - self.window if settling else remaining
         raise Fenced(max(1, math.ceil(wait.total_seconds())), settling)
+
+
+def past_claims(write: Callable[[], T]) -> T:
+    """``write()``, tried again while another writer's claim settles, for up to
+    ``CLAIM_WAIT``; then the ``Fenced`` it raised."""
+    give_up = time.monotonic() + CLAIM_WAIT
+    while True:
+        try:
+            return write()
+        except Fenced as fenced:
+            if not fenced.settling or time.monotonic() >= give_up:
+                raise
+            time.sleep(CLAIM_POLL)

@@ -20,14 +20,13 @@ from hashless.errors import (
     InvalidCredentials,
     TooManyAttempts,
 )
-from hashless.migration import CredentialRecord, MigrationEngine, MigrationEvent
+from hashless.migration import CredentialRecord, MigrationEngine
 from hashless.migration.records import CredentialState
 from hashless.service.limits import ADDRESS_HOLD, ADDRESS_RULE, account_key, login_rules
 from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch
 from hashless.service.timing import FailureFloor
 from hashless.storage import (
     AuditEntry,
-    AuditLog,
     CustomerRow,
     Database,
     ThrottleRule,
@@ -40,8 +39,6 @@ __all__ = [
     "NewSession",
     "RequestOrigin",
     "SignedIn",
-    "audit_migrations",
-    "migration_auditor",
 ]
 
 
@@ -392,26 +389,3 @@ class LoginGuard:
             ),
             within=within,
         )
-
-
-def migration_auditor(db: Database) -> Callable[[MigrationEvent], None]:
-    """The engine's observer: every migration, and every blocked one, joins the audit trail."""
-    return audit_migrations(db.audit)
-
-
-def audit_migrations(audit: AuditLog) -> Callable[[MigrationEvent], None]:
-    """``migration_auditor`` for a host whose audit log is not in a ``Database``."""
-
-    def record(event: MigrationEvent) -> None:
-        outcome = "success" if event.name == "migration.succeeded" else "blocked"
-        audit.record(
-            AuditEntry(
-                event=event.name,
-                outcome=outcome,
-                customer_id=event.customer_id,
-                actor="system",
-                detail=event.detail,
-            )
-        )
-
-    return record

@@ -30,8 +30,8 @@ from hashless.platforms.standalone import standalone_host
 from hashless.service.app import create_app
 from hashless.service.browser import OriginAllowlist
 from hashless.service.context import ServiceContext
-from hashless.service.guard import migration_auditor
 from hashless.service.metrics import MeteredCredentialStore, ServiceMetrics
+from hashless.service.migration_audit import migration_auditor
 from hashless.service.request_id import current_request_id
 from hashless.service.reset_delivery import NoDelivery, ResetDelivery, WebhookDelivery
 from hashless.service.smtp_delivery import SmtpDelivery

@@ -26,7 +26,7 @@ from hashless.platforms.medusa_v2.guard import GuardedLogins
 from hashless.platforms.medusa_v2.records import MedusaV2Records
 from hashless.platforms.medusa_v2.routes import ProviderContext, ProviderRefused, refused, router
 from hashless.service.errors import install_error_handlers
-from hashless.service.guard import audit_migrations
+from hashless.service.migration_audit import audit_migrations
 from hashless.service.outage import OutageWatch
 from hashless.service.request_id import RequestIdMiddleware
 from hashless.service.timing import FailureFloor
