@@ -23,6 +23,7 @@ from hashless.errors import (
 from hashless.migration import CredentialRecord, MigrationEngine
 from hashless.migration.records import CredentialState
 from hashless.service.limits import ADDRESS_HOLD, ADDRESS_RULE, account_key, login_rules
+from hashless.service.migration_audit import migrations_held
 from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch
 from hashless.service.timing import FailureFloor
 from hashless.storage import (
@@ -96,8 +97,8 @@ class LoginGuard:
 
     A login reads once before the password check (the throttle counters, the outage
     mark, the customer's row and the device, in one session) and writes once after
-    it (the audit row, the session, the device, and the account's failure counter if
-    it had one, in one transaction).
+    it (the audit rows, the migration's too if it migrated, the session, the device,
+    and the account's failure counter if it had one, in one transaction).
     """
 
     def __init__(
@@ -201,14 +202,18 @@ class LoginGuard:
                 row = self._db.customers.get(record.customer_id)
             return record
 
-        with self._quota.prepaid(ticket) if self._quota is not None else nullcontext():
-            self._hold(email, origin, gate, known, slot_taken)
-            record = self._attempt(email, origin, gate, authenticate, started, lambda: answered)
-        with self._db.transaction() as writing:
-            self._succeeded(writing, email, record, origin, gate, lift=answered)
-            signed_in = (
-                self._open(writing, row, session, origin, device) if row is not None else None
-            )
+        with migrations_held(self._db.audit) as migrations:
+            with self._quota.prepaid(ticket) if self._quota is not None else nullcontext():
+                self._hold(email, origin, gate, known, slot_taken)
+                record = self._attempt(email, origin, gate, authenticate, started, lambda: answered)
+            with self._db.transaction() as writing:
+                for entry in migrations:
+                    self._db.audit.record(entry, within=writing)
+                self._succeeded(writing, email, record, origin, gate, lift=answered)
+                signed_in = (
+                    self._open(writing, row, session, origin, device) if row is not None else None
+                )
+            migrations.clear()
         if signed_in is None:  # the row was deleted between the login and the re-read
             raise InvalidCredentials()
         return signed_in

@@ -127,6 +127,12 @@ def create_database_engine(url: str, *, pool_size: int = 16) -> Engine:
             url,
             pool_size=pool_size,
             max_overflow=pool_size // 2,
+            # The connection used last goes out next: under light load a few warm
+            # connections serve everything (their backends awake, their statements
+            # prepared), where a queue would cycle through all of them; the idle
+            # rest are pinged when they come back (_ping_when_rested). A first login
+            # took 2-3 ms less this way (README, Medusa v1 benchmarks).
+            pool_use_lifo=True,
             pool_recycle=RECYCLE_SECONDS,
             hide_parameters=True,
         )

@@ -31,11 +31,13 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Engine,
     Select,
     and_,
     bindparam,
     delete,
     func,
+    null,
     select,
     update,
 )
@@ -111,6 +113,7 @@ BY_ID = customer.c.id == bindparam("customer_id")
 _RECORD_BY_EMAIL = _RECORDS.where(BY_EMAIL)
 _RECORD_BY_ID = _RECORDS.where(BY_ID)
 _LOCK = _RECORD_BY_ID.with_for_update(of=customer)
+_EMPTY_HASH = update(customer).where(BY_ID).values(password_hash=null(), updated_at=func.now())
 
 
 @dataclass
@@ -130,8 +133,7 @@ class _LockedMedusaCustomer:
         )
 
     def mark_in_store(self) -> None:
-        self._touch(password_hash=None)
-        self.current = mark_moved(self.connection, self.current)
+        self.current = mark_moved(self.connection, self.current, along=_EMPTY_HASH)
 
     def mark_blocked(self) -> None:
         upsert_mark(self.connection, self.current.customer_id, blocked=True)
@@ -164,6 +166,9 @@ class MedusaCredentialRecords:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        # A lock's transaction on a Core connection of the sessions' engine: an ORM
+        # session around it adds CPU to each of a first login's two locks, not safety.
+        self._engine: Engine = sessions.kw["bind"]
 
     def find_by_email(self, email: str) -> CredentialRecord | None:
         return self._one(_RECORD_BY_EMAIL, {"email": medusa_email(email)})
@@ -178,8 +183,7 @@ class MedusaCredentialRecords:
 
     @contextmanager
     def locked(self, customer_id: str) -> Iterator[_LockedMedusaCustomer | None]:
-        with self._sessions() as session, session.begin():
-            connection = session.connection()
+        with self._engine.begin() as connection:
             row = connection.execute(_LOCK, {"customer_id": customer_id}).one_or_none()
             if row is not None:
                 # Read again now that the lock is held: the locking statement sees the
