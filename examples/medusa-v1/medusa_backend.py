@@ -324,7 +324,9 @@ def seed(server: MedusaServer) -> Seeded:
     """A region (USD, the United States, manual payment and fulfillment), a published
     product with one variant priced there, and a flat-rate manual shipping option, made
     through the admin API."""
-    email, password = "admin@example.com", secrets.token_urlsafe(16)
+    # Never a leading "-": ``medusa user -p <password>`` would read it as options (and
+    # make an admin with some other password), one seed in 64 with token_urlsafe alone.
+    email, password = "admin@example.com", "pw" + secrets.token_urlsafe(16)
     server.create_admin(email, password)
     token = _admin_token(server, email, password)
     admin = {"authorization": f"Bearer {token['access_token']}"}
