@@ -175,7 +175,8 @@ class LoginGuard:
     ) -> SignedIn:
         """One password login under ``ticket`` (from ``admit``): the customer and a new
         session. The row read here serves the engine and the answer alike; only a
-        login that migrated (and so changed the row) reads it again."""
+        login that migrated (and so changed the row) reads it again, in the transaction
+        that opens the session."""
         started = time.monotonic()
         try:
             row, device, gate = self._read(email, origin, session)
@@ -194,12 +195,13 @@ class LoginGuard:
             # the next login needs it. One that checks after a migration won pays then.
             self._quota.give_back(ticket)
 
+        migrated = False
+
         def authenticate() -> CredentialRecord:
-            nonlocal row, answered
+            nonlocal answered, migrated
             record = self._engine.authenticate(read, password)
             if record != read:
-                answered = True  # the store took the password
-                row = self._db.customers.get(record.customer_id)
+                answered = migrated = True  # the store took the password
             return record
 
         with migrations_held(self._db.audit) as migrations:
@@ -207,6 +209,8 @@ class LoginGuard:
                 self._hold(email, origin, gate, known, slot_taken)
                 record = self._attempt(email, origin, gate, authenticate, started, lambda: answered)
             with self._db.transaction() as writing:
+                if migrated:
+                    row = self._db.customers.get(record.customer_id, within=writing)
                 for entry in migrations:
                     self._db.audit.record(entry, within=writing)
                 self._succeeded(writing, email, record, origin, gate, lift=answered)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -160,8 +160,8 @@ class CustomerRepository:
                 ids.append(customer_id)
         return ids
 
-    def get(self, customer_id: str) -> Customer | None:
-        with self._sessions() as session:
+    def get(self, customer_id: str, *, within: Connection | None = None) -> Customer | None:
+        with self._sessions() if within is None else Session(bind=within) as session:
             return session.scalars(live_accounts().where(Customer.id == customer_id)).one_or_none()
 
     def find_by_email(self, email: str, *, within: Session | None = None) -> Customer | None:

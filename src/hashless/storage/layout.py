@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Engine, Select
+from sqlalchemy import ColumnElement, Connection, Engine, Select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.migration.records import CredentialRecord, CredentialRecords
@@ -86,7 +86,9 @@ class CustomerTable(Protocol):
     def record_of(self, row: CustomerRow) -> CredentialRecord:
         """The engine's record of a row this table returned."""
 
-    def get(self, customer_id: str) -> CustomerRow | None: ...
+    def get(self, customer_id: str, *, within: Connection | None = None) -> CustomerRow | None:
+        """The live account customer with this id, if any; read in the transaction
+        ``within`` if given (its own changes included)."""
 
     def find_by_email(self, email: str, *, within: Session | None = None) -> CustomerRow | None:
         """The live account customer with this email, if any; read in ``within`` if given."""

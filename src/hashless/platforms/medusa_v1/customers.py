@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Select,
     case,
     func,
@@ -178,9 +179,11 @@ class MedusaCustomers:
         # The write fence is read under the lock only (``CredentialRecord.write_fence``).
         return record_from((row.id, row.email, row.password_hash, row.in_store, row.blocked, None))
 
-    def get(self, customer_id: str) -> MedusaCustomer | None:
-        with self._sessions() as session:
-            found = session.execute(_ACCOUNT_BY_ID, {"customer_id": customer_id}).one_or_none()
+    def get(self, customer_id: str, *, within: Connection | None = None) -> MedusaCustomer | None:
+        if within is None:
+            with self._sessions() as session:
+                return self.get(customer_id, within=session.connection())
+        found = within.execute(_ACCOUNT_BY_ID, {"customer_id": customer_id}).one_or_none()
         return _row(found) if found is not None else None
 
     def find_by_email(self, email: str, *, within: Session | None = None) -> MedusaCustomer | None:
