@@ -13,11 +13,13 @@ own quota shaping off. Customers are registered through Medusa (scrypt hashes in
   (the legacy hash verified, ``AdminCreateUser``, ``AdminSetUserPassword``, the row
   updated); their p50 against Medusa's own ``POST /store/auth`` p50 plus the p50 of
   ``AdminCreateUser`` + ``AdminSetUserPassword`` against the stand-in, each measured
-  alone in this run;
+  alone in this run, after ``WARM`` untimed logins on each server (neither figure is
+  a fresh process's first requests);
 - **migrated logins**: ``POST /store/auth`` through hashless (customers migrated above)
   and straight to Medusa (customers still on their Medusa hash), at concurrency 16 and
   64: throughput, and CPU per successful login of each server process (``/proc`` utime
-  + stime of the process tree, before and after);
+  + stime of the process tree, before and after), each server warmed by an untimed
+  loaded step first;
 - **pass-through**: ``GET /store/customers/me`` and a cart read straight to Medusa (a
   Medusa JWT) and through hashless (a hashless bearer token it turns into a minted JWT):
   p50 at concurrency 1 (the added p50 is hashless' share), throughput and CPU per
@@ -57,6 +59,8 @@ from loadgen import closed_loop, request_bytes  # noqa: E402
 from hashless.platforms.medusa_v1.tokens import mint_store_token  # noqa: E402
 
 PASSWORD = "benchmark password 1"
+WARM = 10
+"""Untimed first logins (and Medusa logins) before the timed ones."""
 UNSHAPED = {
     f"HASHLESS_COGNITO_RATE_{category}": "0"
     for category in ("AUTH", "CREATE", "RECOVERY", "UPDATE")
@@ -206,11 +210,16 @@ def bench(
     print("medusa", pids["medusa"], "hashless", pids["hashless"], file=sys.stderr, flush=True)
 
     # First logins, one after the other, then the rest of hashless' customers migrated.
-    first = hashless_emails[: args.first]
-    p50_medusa_login = p50_c1(medusa.url, login_request(medusa_emails), args.first, "medusa")
+    # Both servers warmed first (untimed): Medusa's own logins, and WARM first logins
+    # through hashless, so that neither side's figure is its first requests after start
+    # (a JIT still compiling, connections not yet opened, statements not yet prepared).
+    warm, first = hashless_emails[:WARM], hashless_emails[WARM : WARM + args.first]
+    run(medusa.url, login_request(medusa_emails), 1, WARM)
+    run(hashless.url, login_request(warm), 1, WARM)
+    p50_medusa_login = p50_c1(medusa.url, login_request(medusa_emails), 2 * args.first, "medusa")
     p50_first = p50_c1(hashless.url, login_request(first), len(first), "first logins")
     p50_cognito = create_and_set_p50(standin, args.first)
-    rest = hashless_emails[args.first :]
+    rest = hashless_emails[WARM + args.first :]
     _, _, statuses = run(hashless.url, login_request(rest), 16, len(rest))
     assert set(statuses) == {200}, sorted(set(statuses))
     results["first_login"] = {
@@ -220,7 +229,9 @@ def bench(
         "beyond_ms": round(p50_first - p50_medusa_login - p50_cognito, 3),
     }
 
-    # Migrated logins: hashless against Medusa's own login, same load generator.
+    # Migrated logins: hashless against Medusa's own login, same load generator. Medusa's
+    # login gets an untimed loaded step first, as hashless' had (the migration of the rest).
+    run(medusa.url, login_request(medusa_emails), 16, len(rest))
     for concurrency in (16, 64):
         row = {
             "medusa": loaded(
@@ -290,6 +301,24 @@ def bench(
     return results
 
 
+@contextmanager
+def seeded_medusa(postgres: str) -> Iterator[tuple[backend.MedusaServer, backend.Seeded, Path]]:
+    """A real Medusa 1.20.11 on a fresh database (dropped after), seeded, and a scratch
+    folder for the servers' logs and files."""
+    project = backend.install()
+    name = f"hashless_bench_medusa_{uuid.uuid4().hex[:8]}"
+    database_url = backend.create_database(postgres, name)
+    try:
+        backend.migrate(project, database_url)
+        with tempfile.TemporaryDirectory() as scratch:
+            workdir = Path(scratch)
+            log = workdir / "medusa.log"
+            with backend.running_medusa(project, database_url, log=log) as medusa:
+                yield medusa, backend.seed(medusa), workdir
+    finally:
+        backend.drop_database(postgres, name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=600, help="requests per loaded step")
@@ -299,46 +328,34 @@ def main() -> int:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     started_load = load_average()
-    project = backend.install()
-    name = f"hashless_bench_medusa_{uuid.uuid4().hex[:8]}"
-    database_url = backend.create_database(args.postgres, name)
-    try:
-        backend.migrate(project, database_url)
-        with tempfile.TemporaryDirectory() as scratch:
-            workdir = Path(scratch)
-            with backend.running_medusa(
-                project, database_url, log=workdir / "medusa.log"
-            ) as medusa:
-                seeded = backend.seed(medusa)
-                medusa_emails = [f"m{i}@bench.example" for i in range(args.customers)]
-                hashless_emails = [f"h{i}@bench.example" for i in range(args.customers)]
-                register(medusa, medusa_emails + hashless_emails)
-                with stand_in() as (standin, cognito):
-                    env = stack.hashless_env(
-                        medusa,
-                        cognito,
-                        HASHLESS_LOG_LEVEL="warning",
-                        HASHLESS_CONCURRENCY="128",
-                        HASHLESS_COGNITO_RATE_FILE=str(workdir / "quota.bin"),
-                        **UNSHAPED,
-                    )
-                    with stack.running_hashless(env, workdir) as hashless:
-                        results = bench(
-                            medusa, standin, hashless, seeded, medusa_emails, hashless_emails, args
-                        )
-        print(
-            json.dumps(
-                {
-                    "count": args.count,
-                    "load_average": {"start": started_load, "end": load_average()},
-                    "cpu_count": os.cpu_count(),
-                    "results": results,
-                },
-                indent=2,
+    with seeded_medusa(args.postgres) as (medusa, seeded, workdir):
+        medusa_emails = [f"m{i}@bench.example" for i in range(args.customers)]
+        hashless_emails = [f"h{i}@bench.example" for i in range(args.customers)]
+        register(medusa, medusa_emails + hashless_emails)
+        with stand_in() as (standin, cognito):
+            env = stack.hashless_env(
+                medusa,
+                cognito,
+                HASHLESS_LOG_LEVEL="warning",
+                HASHLESS_CONCURRENCY="128",
+                HASHLESS_COGNITO_RATE_FILE=str(workdir / "quota.bin"),
+                **UNSHAPED,
             )
+            with stack.running_hashless(env, workdir) as hashless:
+                results = bench(
+                    medusa, standin, hashless, seeded, medusa_emails, hashless_emails, args
+                )
+    print(
+        json.dumps(
+            {
+                "count": args.count,
+                "load_average": {"start": started_load, "end": load_average()},
+                "cpu_count": os.cpu_count(),
+                "results": results,
+            },
+            indent=2,
         )
-    finally:
-        backend.drop_database(args.postgres, name)
+    )
     return 0
 
 
