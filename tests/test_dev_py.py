@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)")
@@ -102,3 +106,40 @@ def test_only_requirements_make_a_lock_stale(tmp_path: Path) -> None:
     assert dev.stale_locks(checkout) == []
     pyproject.write_text(pyproject.read_text().replace('"click>=8.1"', '"click>=8.2"'))
     assert dev.stale_locks(checkout) == ["dev", "serve"]
+
+
+class _Replaced(Exception):
+    """``os.execv`` was called: the example would now run inside the environment."""
+
+
+@pytest.mark.parametrize(
+    ("example", "function"),
+    [("medusa-v1", "_in_hashless_environment"), ("medusa-v2", "_in_project_environment")],
+)
+def test_each_example_asks_dev_py_for_an_environment_it_has(
+    example: str, function: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An example's one command re-runs itself in dev.py's environment: its call fits
+    dev.py's signature and names one of its locks (it once named none, and the command
+    failed with a TypeError on every fresh machine)."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    import dev
+
+    real = dev._ensure_environment
+    asked: list[str] = []
+
+    def ensure(*args: object, **kwargs: object) -> None:
+        asked.append(str(inspect.signature(real).bind(*args, **kwargs).arguments["lock_name"]))
+
+    def replace_process(*_: object) -> None:
+        raise _Replaced
+
+    monkeypatch.setattr(dev, "_ensure_environment", ensure)
+    monkeypatch.setattr(dev, "VENV", tmp_path / "venv")
+    monkeypatch.setattr(dev, "BIN", tmp_path / "venv" / "bin")
+    monkeypatch.setattr(os, "execv", replace_process)
+    monkeypatch.setenv("_HASHLESS_RUN", "")
+    script = runpy.run_path(str(ROOT / "examples" / example / "run.py"))
+    with pytest.raises(_Replaced):
+        script[function]()
+    assert len(asked) == 1 and asked[0] in dev.LOCKS

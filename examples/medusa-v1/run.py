@@ -39,7 +39,7 @@ def _in_hashless_environment() -> None:
     import dev
 
     if Path(sys.prefix).resolve() != dev.VENV.resolve():
-        dev._ensure_environment()
+        dev._ensure_environment("serve")
         python = str(dev.BIN / "python")
         os.execv(python, [python, str(Path(__file__).resolve()), *sys.argv[1:]])
 

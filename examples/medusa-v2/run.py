@@ -25,7 +25,7 @@ def _in_project_environment() -> None:
     sys.path.insert(0, str(ROOT))
     import dev
 
-    dev._ensure_environment()
+    dev._ensure_environment("serve")
     python = dev.BIN / "python"
     if Path(sys.executable).resolve() != python.resolve() and not os.environ.get("_HASHLESS_RUN"):
         os.environ["_HASHLESS_RUN"] = "1"
