@@ -65,6 +65,8 @@ UNSHAPED = {
     f"HASHLESS_COGNITO_RATE_{category}": "0"
     for category in ("AUTH", "CREATE", "RECOVERY", "UPDATE")
 }
+SERVE_SETTINGS = {"HASHLESS_LOG_LEVEL": "warning", "HASHLESS_CONCURRENCY": "128", **UNSHAPED}
+"""hashless' settings in every benchmark against Medusa: one worker, no quota shaping."""
 
 
 def tree_cpu(pid: int) -> float:
@@ -336,10 +338,8 @@ def main() -> int:
             env = stack.hashless_env(
                 medusa,
                 cognito,
-                HASHLESS_LOG_LEVEL="warning",
-                HASHLESS_CONCURRENCY="128",
                 HASHLESS_COGNITO_RATE_FILE=str(workdir / "quota.bin"),
-                **UNSHAPED,
+                **SERVE_SETTINGS,
             )
             with stack.running_hashless(env, workdir) as hashless:
                 results = bench(

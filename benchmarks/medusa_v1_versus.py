@@ -32,7 +32,7 @@ from typing import Any
 from harness import StandIn
 
 from medusa_v1 import (
-    UNSHAPED,
+    SERVE_SETTINGS,
     backend,
     create_and_set_p50,
     loaded,
@@ -79,9 +79,8 @@ def versus(
     medusa_own: list[str],
     workdir: Path,
 ) -> dict[str, Any]:
-    base = {"HASHLESS_LOG_LEVEL": "warning", "HASHLESS_CONCURRENCY": "128", **UNSHAPED}
-    a_env = {**base, **({"PYTHONPATH": args.a_src} if args.a_src else {})}
-    b_env = {**base, **dict(pair.split("=", 1) for pair in args.b_env)}
+    a_env = {**SERVE_SETTINGS, **({"PYTHONPATH": args.a_src} if args.a_src else {})}
+    b_env = {**SERVE_SETTINGS, **dict(pair.split("=", 1) for pair in args.b_env)}
     for side in "ab":
         (workdir / side).mkdir()
     env = {
@@ -90,8 +89,9 @@ def versus(
         )
         for side, extra in (("a", a_env), ("b", b_env))
     }
-    # Medusa's own customers from the sixth on: the first five warm hashless (migrated).
-    warm, theirs = medusa_own[:5], medusa_own[5:]
+    # Two of Medusa's own customers warm each hashless (and so migrate); Medusa's own
+    # logins use the rest.
+    warm, theirs = {"a": medusa_own[:2], "b": medusa_own[2:4]}, medusa_own[4:]
     with (
         stack.running_hashless(env["a"], workdir / "a") as a,
         stack.running_hashless(env["b"], workdir / "b") as b,
@@ -99,7 +99,7 @@ def versus(
         servers = {"a": a, "b": b}
         run(medusa.url, login_request(theirs), 1, 30)
         for side, server in servers.items():
-            run(server.url, login_request(warm[:3] if side == "a" else warm[3:]), 1, 2)
+            run(server.url, login_request(warm[side]), 1, len(warm[side]))
         out: dict[str, Any] = {"a": [], "b": [], "medusa": []}
         if args.mode == "first":
             for r in range(rounds):

@@ -195,13 +195,11 @@ class LoginGuard:
             # the next login needs it. One that checks after a migration won pays then.
             self._quota.give_back(ticket)
 
-        migrated = False
-
         def authenticate() -> CredentialRecord:
-            nonlocal answered, migrated
+            nonlocal answered
             record = self._engine.authenticate(read, password)
             if record != read:
-                answered = migrated = True  # the store took the password
+                answered = True  # the store took the password
             return record
 
         with migrations_held(self._db.audit) as migrations:
@@ -209,7 +207,7 @@ class LoginGuard:
                 self._hold(email, origin, gate, known, slot_taken)
                 record = self._attempt(email, origin, gate, authenticate, started, lambda: answered)
             with self._db.transaction() as writing:
-                if migrated:
+                if record != read:  # migrated: the row changed
                     row = self._db.customers.get(record.customer_id, within=writing)
                 for entry in migrations:
                     self._db.audit.record(entry, within=writing)
