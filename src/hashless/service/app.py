@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,25 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 MAX_BODY_BYTES = 64 * 1024
 
 
+_YOUNG_THRESHOLD = 20_000
+"""Allocations between young collections (CPython's default is 700): a login allocates
+thousands of short-lived objects, almost all freed by reference counting, and each
+collection of the young generation walks the survivors of the moment again."""
+
+
+def _settle_garbage_collector() -> None:
+    """Spare the collector the objects of start-up, which live as long as the process.
+
+    Frozen, the modules, models, routes and clients built so far are never traversed
+    again; before this, the collector's work was 4-5 % of a login's CPU (``perf`` of a
+    server under load). Cycles made later are collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+    young, older, oldest = gc.get_threshold()
+    gc.set_threshold(max(young, _YOUNG_THRESHOLD), older, oldest)
+
+
 def create_app(context: ServiceContext) -> FastAPI:
     """An app serving ``context``; tests pass one built on fakes."""
 
@@ -29,6 +49,7 @@ def create_app(context: ServiceContext) -> FastAPI:
         # Handlers are sync (boto3 and hashing block), so they run in this pool: size it
         # to the concurrency the Cognito and database pools were sized for.
         to_thread.current_default_thread_limiter().total_tokens = context.concurrency
+        _settle_garbage_collector()
         yield
         context.metrics.close()
 

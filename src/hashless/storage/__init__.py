@@ -21,6 +21,7 @@ from hashless.storage.records import SqlCredentialRecords
 from hashless.storage.reset_tokens import RESET_TOKEN_TTL, ResetTokenRepository
 from hashless.storage.sessions import SessionInfo, SessionRepository
 from hashless.storage.throttle import LoginThrottleRepository, ThrottleRule, ThrottleState
+from hashless.storage.writes import Writes, writes
 
 __all__ = [
     "RESET_TOKEN_TTL",
@@ -42,6 +43,7 @@ __all__ = [
     "StoreLayout",
     "ThrottleRule",
     "ThrottleState",
+    "Writes",
     "create_database_engine",
     "migrate",
     "schema_is_current",
@@ -72,11 +74,13 @@ class Database:
 
     def __post_init__(self) -> None:
         self.sessions_factory = sessionmaker(self.engine, expire_on_commit=False)
-        self.readers = (
-            sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
-            if self.engine.dialect.name == "postgresql"
-            else self.sessions_factory
+        postgresql = self.engine.dialect.name == "postgresql"
+        self._autocommit = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if postgresql
+            else self.engine
         )
+        self.readers = sessionmaker(self._autocommit) if postgresql else self.sessions_factory
         self.customers: CustomerTable = self.layout.customers(self.sessions_factory)
         self.records = self.customers.records
         now = lambda: self.clock()  # noqa: E731  (late-bound, so a swapped clock applies)
@@ -111,6 +115,11 @@ class Database:
         """
         with self._writers, self.engine.begin() as connection:
             yield connection
+
+    def writes(self) -> AbstractContextManager[Writes]:
+        """Writes that commit together when the block ends normally, in one round trip
+        on PostgreSQL; only writes whose results nobody reads (``hashless.storage.writes``)."""
+        return writes(self.engine, self._autocommit, self.transaction)
 
     @classmethod
     def connect(

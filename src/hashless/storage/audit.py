@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.storage.models import AuditEvent, utcnow
+from hashless.storage.writes import Writes
 
 __all__ = ["AuditEntry", "AuditLog"]
 
@@ -38,7 +39,7 @@ class AuditLog:
         self._sessions = sessions
         self._clock = clock
 
-    def record(self, entry: AuditEntry, *, within: Connection | None = None) -> None:
+    def record(self, entry: AuditEntry, *, within: Connection | Writes | None = None) -> None:
         """Add ``entry``; in the transaction ``within`` if given, so that it commits
         with the change it records, or not at all."""
         if within is None:

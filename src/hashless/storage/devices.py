@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from hashless.storage.models import KnownDevice, utcnow
+from hashless.storage.writes import Writes
 from hashless.tokens import new_token, token_hash
 
 __all__ = ["DEVICES_KEPT", "DEVICE_LIFETIME", "KnownDeviceRepository", "SeenDevice"]
@@ -80,15 +81,27 @@ class KnownDeviceRepository:
         ).one_or_none()
         return SeenDevice(token, *found) if found is not None else None
 
-    def remember(self, customer_id: str, seen: SeenDevice | None, *, within: Connection) -> str:
+    def renews(self, customer_id: str, seen: SeenDevice | None) -> bool:
+        """Whether ``remember`` would renew ``seen``: it then reads the renewal's row
+        count, so it needs a ``Connection``, not ``Writes``."""
+        return (
+            seen is not None
+            and seen.customer_id == customer_id
+            and _due(seen, self._clock() + DEVICE_LIFETIME)
+        )
+
+    def remember(
+        self, customer_id: str, seen: SeenDevice | None, *, within: Connection | Writes
+    ) -> str:
         """After a good password: renew the device ``seen`` if it is this customer's
         (a write at most once per ``RENEW_EVERY``), else issue a new one. Returns the
         token the device keeps from now on."""
         now = self._clock()
         expires = now + DEVICE_LIFETIME
         if seen is not None and seen.customer_id == customer_id:
-            if expires - seen.expires_at < RENEW_EVERY:
+            if not _due(seen, expires):
                 return seen.token
+            assert isinstance(within, Connection), "a renewal reads its row count"
             renewed = within.execute(
                 _RENEW, {"hash": token_hash(seen.token), "cid": customer_id, "expires": expires}
             ).rowcount
@@ -102,3 +115,8 @@ class KnownDeviceRepository:
             within.execute(_PRUNE, values)
             within.execute(_ADD, values)
         return fresh
+
+
+def _due(seen: SeenDevice, expires: datetime) -> bool:
+    """Whether renewing ``seen`` to ``expires`` moves it by ``RENEW_EVERY`` or more."""
+    return expires - seen.expires_at >= RENEW_EVERY

@@ -13,6 +13,7 @@ from ulid import ULID
 
 from hashless.storage.layout import CustomerRow, CustomerTable
 from hashless.storage.models import CustomerSession, utcnow
+from hashless.storage.writes import Writes
 from hashless.tokens import new_token, token_hash
 
 __all__ = ["SESSION_LOOKUP", "SessionInfo", "SessionRepository"]
@@ -61,6 +62,7 @@ _INSERT = insert(CustomerSession)
 """A Core insert on the connection: through the ORM session it costs several times more."""
 _BY_TOKEN = CustomerSession.token_hash == bindparam("token_hash")
 SESSION_LOOKUP = select(*_INFO_COLUMNS).where(_BY_TOKEN)
+_REVOKE = delete(CustomerSession).where(_BY_TOKEN)
 """The session check: binds ``token_hash``; its columns make a ``SessionInfo`` in order.
 Built once: a statement object memoizes its cache key, which SQLAlchemy would otherwise
 compute afresh on every check. A reader with a connection of its own (the Medusa
@@ -98,7 +100,7 @@ class SessionRepository:
         *,
         user_agent: str | None,
         ip: str | None,
-        within: Connection | None = None,
+        within: Connection | Writes | None = None,
     ) -> tuple[str, SessionInfo]:
         """A fresh session after a password login; returns the token once, never again.
 
@@ -188,11 +190,9 @@ class SessionRepository:
         with self._sessions.begin() as session:
             session.execute(delete(CustomerSession).where(CustomerSession.id == session_id))
 
-    def revoke_token(self, token: str, *, within: Connection) -> None:
+    def revoke_token(self, token: str, *, within: Connection | Writes) -> None:
         """End the session ``token`` opens, whoever's it is, in the transaction ``within``."""
-        within.execute(
-            delete(CustomerSession).where(CustomerSession.token_hash == token_hash(token))
-        )
+        within.execute(_REVOKE, {"token_hash": token_hash(token)})
 
     def revoke_all(self, customer_id: str, *, keep: str | None = None) -> int:
         """End every session of the customer but ``keep``; returns how many ended."""

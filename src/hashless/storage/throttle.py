@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashless.storage.models import LoginThrottle, utcnow
+from hashless.storage.writes import Writes
 
 __all__ = ["Counter", "LoginThrottleRepository", "ThrottleRule", "ThrottleState"]
 
@@ -91,6 +92,8 @@ def _counters(count: int) -> Select[str, int, datetime | None]:
     )
 
 
+_FORGET = delete(LoginThrottle).where(LoginThrottle.key == bindparam("key"))
+"""Built once, so that it can join a login's other writes (``hashless.storage.writes``)."""
 _SLOT_TRIES = 5
 """Compare-and-set rounds for one slot; losing them all means the key is busy."""
 
@@ -205,7 +208,7 @@ class LoginThrottleRepository:
             )
         )
 
-    def forget(self, key: str, *, within: Connection | None = None) -> None:
+    def forget(self, key: str, *, within: Connection | Writes | None = None) -> None:
         """Drop a key's counter: a successful login clears the account's (never the
         address's).
 
@@ -216,7 +219,7 @@ class LoginThrottleRepository:
             with self._sessions.begin() as session:
                 self.forget(key, within=session.connection())
             return
-        within.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+        within.execute(_FORGET, {"key": key})
 
 
 def _insert(connection: Connection) -> Callable[..., postgresql.Insert | sqlite.Insert]:
