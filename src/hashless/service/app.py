@@ -35,6 +35,8 @@ def _settle_garbage_collector() -> None:
     again; before this, the collector's work was 4-5 % of a login's CPU (``perf`` of a
     server under load). Cycles made later are collected as before.
     """
+    if gc.get_freeze_count():
+        return  # once a process: a later app (tests build many) is collected as usual
     gc.collect()
     gc.freeze()
     young, older, oldest = gc.get_threshold()
