@@ -1,8 +1,9 @@
 """A migrated customer's login writes, in one transaction and as one statement.
 
-    .venv/bin/python benchmarks/login_writes.py [--postgres URL] [--rounds 3]
+    .venv/bin/python benchmarks/login_writes.py [--rounds 3]
 
-In this process, against a scratch PostgreSQL database with hashless' schema: the
+In this process, against a scratch PostgreSQL database with hashless' schema
+(``status_exposure.scratch_url``: 127.0.0.1:5432, user postgres): the
 audit row, the session and a new device of one customer, written 1500 times in
 ``Database.transaction()`` (``BEGIN``, three statements, ``COMMIT``) and 1500 times
 in ``Database.writes()`` (one statement), alternating per round. Prints each round's
@@ -14,12 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from status_exposure import scratch_url
 
 from hashless.storage import AuditEntry, Database
 
@@ -29,24 +28,14 @@ WARM = 200
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    server = make_url(args.postgres).set(drivername="postgresql+psycopg")
-    name = f"hashless_writes_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        db = Database.connect(server.set(database=name).render_as_string(False))
+    with scratch_url("postgresql") as url:
+        db = Database.connect(url)
         try:
             print(json.dumps(measure(db, args.rounds), indent=2))
         finally:
             db.engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
     return 0
 
 

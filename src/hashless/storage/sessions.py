@@ -62,11 +62,12 @@ _INSERT = insert(CustomerSession)
 """A Core insert on the connection: through the ORM session it costs several times more."""
 _BY_TOKEN = CustomerSession.token_hash == bindparam("token_hash")
 SESSION_LOOKUP = select(*_INFO_COLUMNS).where(_BY_TOKEN)
-_REVOKE = delete(CustomerSession).where(_BY_TOKEN)
 """The session check: binds ``token_hash``; its columns make a ``SessionInfo`` in order.
 Built once: a statement object memoizes its cache key, which SQLAlchemy would otherwise
 compute afresh on every check. A reader with a connection of its own (the Medusa
 pass-through's) runs it compiled, then hands the row to :meth:`SessionRepository.settle`."""
+_REVOKE = delete(CustomerSession).where(_BY_TOKEN)
+"""Built once, so that it can join a login's other writes (``hashless.storage.writes``)."""
 
 
 class SessionRepository:

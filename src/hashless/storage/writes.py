@@ -73,11 +73,8 @@ def writes(
     yield pending
     if not pending.pending:
         return
-    if engine.dialect.name == "postgresql":
-        with autocommit.connect() as connection:
-            pending.run(connection)
-        return
-    with transaction() as connection:
+    opened = autocommit.connect() if engine.dialect.name == "postgresql" else transaction()
+    with opened as connection:
         pending.run(connection)
 
 
