@@ -331,8 +331,14 @@ class ServedHashless:
 
 
 def _socket_inodes(pid: int) -> set[str]:
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    """The socket inodes ``pid`` holds; none if it has ended meanwhile (a short-lived
+    child of the server, listed a moment earlier, holds no listening socket)."""
+    inodes: set[str] = set()
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except FileNotFoundError:
+        return inodes
+    for fd in descriptors:
         try:
             link = os.readlink(fd)
         except OSError:
