@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["DROPPED", "Outcome", "closed_loop", "open_loop", "request_bytes"]
+__all__ = ["DROPPED", "Outcome", "alternating", "closed_loop", "open_loop", "request_bytes"]
 
 DROPPED = 0
 """The status ``open_loop`` records for a connection closed without an answer."""
@@ -99,6 +99,31 @@ async def closed_loop(
     for connection in connections:
         connection.close()
     return outcome
+
+
+async def alternating(
+    targets: list[tuple[str, int, Callable[[int], bytes]]], rounds: int
+) -> list[Outcome]:
+    """One request at a time to each target in turn, ``rounds`` times (``make_request(i)``
+    builds a target's request of round ``i``): one outcome per target. Side by side,
+    each request of one target has its neighbours in the other's, so a drift of the
+    machine over the run (another process waking, a busier minute) lands on both alike
+    instead of on whichever ran in that minute."""
+    connections = [await _Connection.open(host, port) for host, port, _ in targets]
+    outcomes = [Outcome() for _ in targets]
+    turns = list(zip((make for _, _, make in targets), connections, outcomes, strict=True))
+    started = time.perf_counter()
+    for index in range(rounds):
+        for make_request, connection, outcome in turns:
+            request = make_request(index)
+            sent = time.perf_counter()
+            status, headers, _ = await connection.exchange(request)
+            outcome.add(status, time.perf_counter() - sent, "retry-after" in headers)
+    elapsed = time.perf_counter() - started
+    for connection, outcome in zip(connections, outcomes, strict=True):
+        connection.close()
+        outcome.elapsed = elapsed
+    return outcomes
 
 
 _KEEP_ALIVE = 4.0

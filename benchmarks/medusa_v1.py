@@ -11,19 +11,22 @@ own quota shaping off. Customers are registered through Medusa (scrypt hashes in
 
 - **first logins**: ``--first`` customers log in through hashless one after the other
   (the legacy hash verified, ``AdminCreateUser``, ``AdminSetUserPassword``, the row
-  updated); their p50 against Medusa's own ``POST /store/auth`` p50 plus the p50 of
-  ``AdminCreateUser`` + ``AdminSetUserPassword`` against the stand-in, each measured
-  alone in this run, after ``WARM`` untimed logins on each server (neither figure is
-  a fresh process's first requests);
+  updated), taking turns with as many of Medusa's own ``POST /store/auth``; their p50
+  against Medusa's p50 plus the p50 of ``AdminCreateUser`` + ``AdminSetUserPassword``
+  against the stand-in, measured alone in this run, after ``WARM`` untimed logins on
+  each server (neither figure is a fresh process's first requests);
 - **migrated logins**: ``POST /store/auth`` through hashless (customers migrated above)
   and straight to Medusa (customers still on their Medusa hash), at concurrency 16 and
-  64: throughput, and CPU per successful login of each server process (``/proc`` utime
-  + stime of the process tree, before and after), each server warmed by an untimed
-  loaded step first;
+  64, in ``--rounds`` rounds of one loaded step on each server (who goes first
+  alternating): throughput, and CPU per successful login of each server process
+  (``/proc`` utime + stime of the process tree, before and after), each server warmed
+  by an untimed loaded step first. The ratio is all rounds' CPU together; the rounds'
+  own ratios give its spread;
 - **pass-through**: ``GET /store/customers/me`` and a cart read straight to Medusa (a
   Medusa JWT) and through hashless (a hashless bearer token it turns into a minted JWT):
-  p50 at concurrency 1 (the added p50 is hashless' share), throughput and CPU per
-  request at ``--concurrency``.
+  p50 at concurrency 1, the two sides taking turns request by request so that both
+  meet the same moment of the machine (the added p50 is hashless' share), throughput
+  and CPU per request at ``--concurrency``.
 
 Both servers, the stand-in and the load generator share this machine's cores, so a
 throughput through hashless also pays for Medusa's work behind it. Prints one JSON
@@ -54,7 +57,7 @@ sys.path.insert(0, str(HERE.parent / "examples" / "medusa-v1"))
 import medusa_backend as backend  # noqa: E402
 import stack  # noqa: E402
 from harness import ACCESS_KEY, CLIENT_ID, POOL_ID, SECRET_KEY, StandIn, cpu_seconds  # noqa: E402
-from loadgen import closed_loop, request_bytes  # noqa: E402
+from loadgen import alternating, closed_loop, request_bytes  # noqa: E402
 
 from hashless.platforms.medusa_v1.tokens import mint_store_token  # noqa: E402
 
@@ -142,6 +145,23 @@ def p50_c1(url: str, make_request: Callable[[int], bytes], count: int, name: str
     return ms(statistics.median(latencies))
 
 
+def turns_p50(
+    sides: list[tuple[str, Callable[[int], bytes]]], rounds: int, name: str, *, warm: int = 100
+) -> list[float]:
+    """p50 of each side's requests at concurrency 1, the sides taking turns request by
+    request (``loadgen.alternating``), after ``warm`` untimed turns."""
+    targets = []
+    for url, make_request in sides:
+        parts = urlsplit(url)
+        targets.append((parts.hostname or "127.0.0.1", parts.port or 80, make_request))
+    if warm:
+        asyncio.run(alternating(targets, warm))
+    outcomes = asyncio.run(alternating(targets, rounds))
+    for outcome in outcomes:
+        assert set(outcome.statuses) == {200}, (name, sorted(set(outcome.statuses)))
+    return [ms(statistics.median(outcome.latencies)) for outcome in outcomes]
+
+
 def login_request(emails: list[str]) -> Callable[[int], bytes]:
     bodies = [json.dumps({"email": email, "password": PASSWORD}).encode() for email in emails]
     return lambda i: request_bytes("POST", "/store/auth", bodies[i % len(bodies)])
@@ -218,8 +238,13 @@ def bench(
     warm, first = hashless_emails[:WARM], hashless_emails[WARM : WARM + args.first]
     run(medusa.url, login_request(medusa_emails), 1, WARM)
     run(hashless.url, login_request(warm), 1, WARM)
-    p50_medusa_login = p50_c1(medusa.url, login_request(medusa_emails), 2 * args.first, "medusa")
-    p50_first = p50_c1(hashless.url, login_request(first), len(first), "first logins")
+    # Taking turns: a Medusa login, a first login through hashless, the next Medusa login.
+    p50_medusa_login, p50_first = turns_p50(
+        [(medusa.url, login_request(medusa_emails)), (hashless.url, login_request(first))],
+        len(first),
+        "first logins",
+        warm=0,
+    )
     p50_cognito = create_and_set_p50(standin, args.first)
     rest = hashless_emails[WARM + args.first :]
     _, _, statuses = run(hashless.url, login_request(rest), 16, len(rest))
@@ -234,28 +259,41 @@ def bench(
     # Migrated logins: hashless against Medusa's own login, same load generator. Medusa's
     # login gets an untimed loaded step first, as hashless' had (the migration of the rest).
     run(medusa.url, login_request(medusa_emails), 16, len(rest))
+    logins = {
+        "medusa": (medusa.url, login_request(medusa_emails)),
+        "hashless": (hashless.url, login_request(hashless_emails)),
+    }
     for concurrency in (16, 64):
-        row = {
-            "medusa": loaded(
-                medusa.url, login_request(medusa_emails), pids, concurrency, args.count, "medusa"
-            ),
-            "hashless": loaded(
-                hashless.url,
-                login_request(hashless_emails),
-                pids,
-                concurrency,
-                args.count,
-                "hashless",
+        steps: dict[str, list[dict[str, Any]]] = {who: [] for who in logins}
+        for turn in range(args.rounds):
+            # Both servers each round, the one that went first going second the next:
+            # the machine's pace drifts by tens of percent over a minute, for both.
+            for who in list(logins) if turn % 2 == 0 else list(reversed(logins)):
+                url, make_request = logins[who]
+                steps[who].append(loaded(url, make_request, pids, concurrency, args.count, who))
+        own = {who: [step["cpu_ms_per_request"][who] for step in steps[who]] for who in logins}
+        rates = {who: [step["req_per_s"] for step in steps[who]] for who in logins}
+        ratios = [h / m for h, m in zip(own["hashless"], own["medusa"], strict=True)]
+        results[f"login_c{concurrency}"] = {
+            **{
+                who: {
+                    "cpu_ms_per_request": round(statistics.median(own[who]), 3),
+                    "req_per_s": round(statistics.median(rates[who]), 1),
+                    "rounds": steps[who],
+                }
+                for who in logins
+            },
+            # All rounds' CPU together, and the spread of the rounds' own ratios.
+            "hashless_cpu_over_medusa_cpu": round(sum(own["hashless"]) / sum(own["medusa"]), 3),
+            "round_ratios": {
+                "min": round(min(ratios), 3),
+                "median": round(statistics.median(ratios), 3),
+                "max": round(max(ratios), 3),
+            },
+            "throughput_ratio": round(
+                statistics.median(rates["hashless"]) / statistics.median(rates["medusa"]), 3
             ),
         }
-        medusa_cpu = row["medusa"]["cpu_ms_per_request"]["medusa"]
-        row["hashless_cpu_over_medusa_cpu"] = round(
-            row["hashless"]["cpu_ms_per_request"]["hashless"] / medusa_cpu, 3
-        )
-        row["throughput_ratio"] = round(
-            row["hashless"]["req_per_s"] / row["medusa"]["req_per_s"], 3
-        )
-        results[f"login_c{concurrency}"] = row
 
     # Pass-through.
     token = backend.call(
@@ -280,14 +318,13 @@ def bench(
             "direct": (medusa.url, request_bytes("GET", path, headers=direct)),
             "through_hashless": (hashless.url, request_bytes("GET", path, headers=through)),
         }
-        for url, request in sides.values():  # warm both servers before timing either
-            p50_c1(url, lambda _, request=request: request, 100, label)
+        same = {side: lambda _, request=request: request for side, (_, request) in sides.items()}
+        p50s = turns_p50([(url, same[side]) for side, (url, _) in sides.items()], args.count, label)
         row = {}
-        for side, (url, request) in sides.items():
-            same = lambda _, request=request: request  # noqa: E731
+        for (side, (url, _)), p50 in zip(sides.items(), p50s, strict=True):
             row[side] = {
-                "p50_ms_c1": p50_c1(url, same, args.count, label),
-                **loaded(url, same, pids, args.concurrency, args.count, f"{label} {side}"),
+                "p50_ms_c1": p50,
+                **loaded(url, same[side], pids, args.concurrency, args.count, f"{label} {side}"),
             }
         medusa_cpu = row["direct"]["cpu_ms_per_request"]["medusa"]
         row["hashless_cpu_over_medusa_cpu"] = round(
@@ -324,6 +361,9 @@ def seeded_medusa(postgres: str) -> Iterator[tuple[backend.MedusaServer, backend
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=600, help="requests per loaded step")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="loaded login steps of each server per concurrency"
+    )
     parser.add_argument("--customers", type=int, default=200, help="customers on each side")
     parser.add_argument("--first", type=int, default=40, help="first logins timed one by one")
     parser.add_argument("--concurrency", type=int, default=16, help="for the pass-through")
