@@ -101,18 +101,16 @@ def ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
 
+def address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 80
+
+
 def run(
     url: str, make_request: Callable[[int], bytes], concurrency: int, count: int
 ) -> tuple[list[float], float, list[int]]:
-    parts = urlsplit(url)
     outcome = asyncio.run(
-        closed_loop(
-            parts.hostname or "127.0.0.1",
-            parts.port or 80,
-            make_request,
-            concurrency=concurrency,
-            count=count,
-        )
+        closed_loop(*address(url), make_request, concurrency=concurrency, count=count)
     )
     return outcome.latencies, outcome.elapsed, outcome.statuses
 
@@ -150,16 +148,17 @@ def turns_p50(
 ) -> list[float]:
     """p50 of each side's requests at concurrency 1, the sides taking turns request by
     request (``loadgen.alternating``), after ``warm`` untimed turns."""
-    targets = []
-    for url, make_request in sides:
-        parts = urlsplit(url)
-        targets.append((parts.hostname or "127.0.0.1", parts.port or 80, make_request))
+    targets = [(*address(url), make_request) for url, make_request in sides]
     if warm:
         asyncio.run(alternating(targets, warm))
     outcomes = asyncio.run(alternating(targets, rounds))
     for outcome in outcomes:
         assert set(outcome.statuses) == {200}, (name, sorted(set(outcome.statuses)))
     return [ms(statistics.median(outcome.latencies)) for outcome in outcomes]
+
+
+def repeated(request: bytes) -> Callable[[int], bytes]:
+    return lambda _: request
 
 
 def login_request(emails: list[str]) -> Callable[[int], bytes]:
@@ -315,16 +314,18 @@ def bench(
         ("cart_read", f"/store/carts/{cart['id']}"),
     ):
         sides = {
-            "direct": (medusa.url, request_bytes("GET", path, headers=direct)),
-            "through_hashless": (hashless.url, request_bytes("GET", path, headers=through)),
+            "direct": (medusa.url, repeated(request_bytes("GET", path, headers=direct))),
+            "through_hashless": (
+                hashless.url,
+                repeated(request_bytes("GET", path, headers=through)),
+            ),
         }
-        same = {side: lambda _, request=request: request for side, (_, request) in sides.items()}
-        p50s = turns_p50([(url, same[side]) for side, (url, _) in sides.items()], args.count, label)
+        p50s = turns_p50(list(sides.values()), args.count, label)
         row = {}
-        for (side, (url, _)), p50 in zip(sides.items(), p50s, strict=True):
+        for (side, (url, make_request)), p50 in zip(sides.items(), p50s, strict=True):
             row[side] = {
                 "p50_ms_c1": p50,
-                **loaded(url, same[side], pids, args.concurrency, args.count, f"{label} {side}"),
+                **loaded(url, make_request, pids, args.concurrency, args.count, f"{label} {side}"),
             }
         medusa_cpu = row["direct"]["cpu_ms_per_request"]["medusa"]
         row["hashless_cpu_over_medusa_cpu"] = round(
