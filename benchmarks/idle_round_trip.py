@@ -6,6 +6,13 @@ The Medusa pass-through's session check, alone: psycopg's async pool, a scratch 
 shaped like hashless' sessions (5000 rows, a unique token hash), the same one-row
 select. It is timed 3000 times back to back, then 300 times with a 5 ms pause before
 each query, as a storefront's requests at concurrency 1 leave it. Prints both p50s.
+
+And what a worker's memory of live sessions waits for instead
+(``hashless.platforms.medusa_v1.live_sessions``): how soon a ``NOTIFY`` sent on one
+connection is heard by a ``LISTEN`` on another, both psycopg on one event loop as in a
+worker. 300 notifications, 5 ms apart; each delay runs from the sender's commit
+returning to the listener's loop holding the notification (negative when it got there
+first). Prints its p50, p90 and largest, in milliseconds.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 ROWS = 5000
+NOTICES = 300
 
 
 async def probe(dsn: str) -> dict[str, float]:
@@ -74,10 +82,42 @@ async def probe(dsn: str) -> dict[str, float]:
         await setup.close()
 
 
+async def notice(dsn: str) -> dict[str, float]:
+    listener = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+    sender = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+    heard: asyncio.Queue[float] = asyncio.Queue()
+
+    async def listen() -> None:
+        async for _ in listener.notifies():
+            heard.put_nowait(time.perf_counter())
+
+    try:
+        await listener.execute("LISTEN hashless_probe")
+        task = asyncio.create_task(listen())
+        delays = []
+        for _ in range(NOTICES):
+            await asyncio.sleep(0.005)
+            await sender.execute("NOTIFY hashless_probe")
+            committed = time.perf_counter()
+            delays.append((await heard.get() - committed) * 1000)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    finally:
+        await sender.close()
+        await listener.close()
+    delays.sort()
+    return {
+        "notice_heard_p50_ms": round(statistics.median(delays), 3),
+        "notice_heard_p90_ms": round(delays[int(NOTICES * 0.9)], 3),
+        "notice_heard_max_ms": round(delays[-1], 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", default="host=127.0.0.1 user=postgres dbname=postgres")
-    print(json.dumps(asyncio.run(probe(parser.parse_args().postgres))))
+    dsn = parser.parse_args().postgres
+    print(json.dumps({**asyncio.run(probe(dsn)), **asyncio.run(notice(dsn))}))
 
 
 if __name__ == "__main__":

@@ -99,6 +99,12 @@ def postgres_db(postgres_database: str) -> Iterator[Database]:
     db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_loop_db(postgres_database: str) -> Database:
+    """``postgres_db`` for logins on the event loop; each app's shutdown empties its pool."""
+    return Database.connect(postgres_database, apply_migrations=False, on_loop=True)
+
+
 def _empty(db: Database) -> None:
     with db.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):

@@ -65,12 +65,14 @@ def test_a_worker_serves_medusas_customers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A worker's context picks the medusa-v1 host: a Medusa customer logs in and migrates
-    into the real (moto) pool, and no log line holds the password, the hash or the secret."""
+    into the real (moto) pool, the login on the event loop (its own pool, Cognito through
+    aiohttp), and no log line holds the password, the hash or the secret."""
     cid = add_medusa("ann@example.com", "medusa password")
     hash_before = medusa_row(medusa_v1_db, cid)["password_hash"]
     context = wiring.context_from_environment()
     app = create_app(context)
     assert context.host.name == "medusa-v1" and context.host.medusa_url == "http://127.0.0.1:9"
+    assert context.loop_logins is not None and context.logins is not context.guard
     # The factory configured logging for its process; listen on the root logger again.
     logging.getLogger().addHandler(caplog.handler)
     caplog.set_level(logging.DEBUG)

@@ -11,6 +11,7 @@ from hashless.legacy import VerifierRegistry
 from hashless.migration import MigrationEngine
 from hashless.service import ServiceContext, create_app
 from hashless.service.migration_audit import migration_auditor
+from hashless.service.on_loop import LOOP_AWARE, LoopLogins
 from hashless.service.reset_delivery import ResetEvent
 from hashless.storage import Database
 from hashless.storage.models import utcnow
@@ -55,15 +56,33 @@ def clock() -> Clock:
     return Clock()
 
 
+def _engine(db: Database, store: InMemoryCredentialStore) -> MigrationEngine:
+    return MigrationEngine(
+        db.records,
+        store,
+        VerifierRegistry([PlainSha256()]),
+        observer=migration_auditor(db),
+        blocking=LOOP_AWARE,
+    )
+
+
 @pytest.fixture
 def context(
-    db: Database, store: InMemoryCredentialStore, delivery: CapturedDelivery, clock: Clock
+    request: pytest.FixtureRequest,
+    db: Database,
+    store: InMemoryCredentialStore,
+    delivery: CapturedDelivery,
+    clock: Clock,
 ) -> Iterator[ServiceContext]:
+    """On PostgreSQL password logins run on the event loop, as ``hashless serve`` has them."""
     db.clock = clock
+    loop_db: Database | None = None
+    if db.engine.dialect.name == "postgresql":
+        loop_db = request.getfixturevalue("postgres_loop_db")
+        loop_db.clock = clock
     yield ServiceContext(
-        engine=MigrationEngine(
-            db.records, store, VerifierRegistry([PlainSha256()]), observer=migration_auditor(db)
-        ),
+        engine=_engine(db, store),
+        loop_logins=LoopLogins(_engine(loop_db, store), loop_db, ()) if loop_db else None,
         db=db,
         reset_delivery=delivery,
         admin_token=ADMIN_TOKEN,
@@ -71,6 +90,14 @@ def context(
         failure_floor_seconds=0.0,
     )
     db.clock = utcnow
+    if loop_db is not None:
+        loop_db.clock = utcnow
+
+
+@pytest.fixture
+def login_db(context: ServiceContext) -> Database:
+    """The database password logins go through: ``db``, or its twin on the loop."""
+    return context.loop_logins.db if context.loop_logins else context.db
 
 
 @pytest.fixture

@@ -65,30 +65,34 @@ def _statements_of_a_login(client: TestClient, db: Database) -> list[str]:
     return sorted(traffic.statements)
 
 
-def test_a_login_reads_once_and_writes_once(client: TestClient, db: Database, ann: str) -> None:
+def test_a_login_reads_once_and_writes_once(
+    client: TestClient, login_db: Database, ann: str
+) -> None:
     """A migrated customer's login: one connection reads the row and the throttle
     counters, and the audit row, the session and the device (a new one, and the
     customer's oldest devices beyond the kept few go) are written together: on
     PostgreSQL as one statement with no transaction around it (``Database.writes``),
     on SQLite in one transaction."""
-    postgresql = db.engine.dialect.name == "postgresql"
+    postgresql = login_db.engine.dialect.name == "postgresql"
     writes = ["WITH"] if postgresql else ["DELETE", "INSERT", "INSERT", "INSERT"]
-    assert _statements_of_a_login(client, db) == sorted(["SELECT", "SELECT", *writes])
+    assert _statements_of_a_login(client, login_db) == sorted(["SELECT", "SELECT", *writes])
     # From a known device renewed within the day: its owner is read with the row, and
     # the session the browser held ends; the device's row is not written.
     again = ["WITH"] if postgresql else ["DELETE", "INSERT", "INSERT"]
-    assert _statements_of_a_login(client, db) == sorted(["SELECT", "SELECT", "SELECT", *again])
+    assert _statements_of_a_login(client, login_db) == sorted(
+        ["SELECT", "SELECT", "SELECT", *again]
+    )
 
 
 def test_a_known_device_is_renewed_once_a_day(
-    client: TestClient, db: Database, ann: str, clock: Clock
+    client: TestClient, db: Database, login_db: Database, ann: str, clock: Clock
 ) -> None:
     """A day after its last renewal, a login from the device moves its expiry on (an
     UPDATE), and the device keeps its token."""
     assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
     device = client.cookies["hashless_device"]
     clock.advance(hours=25)
-    with counted(db) as traffic:
+    with counted(login_db) as traffic:
         assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
     assert "UPDATE" in traffic.statements
     assert client.cookies["hashless_device"] == device
@@ -116,28 +120,28 @@ def test_a_client_that_never_keeps_its_device_leaves_the_newest_few(
 
 
 def test_a_good_login_clears_the_failure_counter_it_found(
-    client: TestClient, db: Database, ann: str
+    client: TestClient, db: Database, login_db: Database, ann: str
 ) -> None:
     """After failures, a good login deletes the account's counter, in its one transaction."""
     wrong = {**CREDENTIALS, "password": "wrong password"}
     assert client.post("/store/auth", json=wrong).status_code == 401
     assert db.throttle.state(["account:ann@example.com"]).counted
 
-    with counted(db) as traffic:
+    with counted(login_db) as traffic:
         assert client.post("/store/auth", json=CREDENTIALS).status_code == 200
     assert traffic.checkouts == 2
     assert not db.throttle.state(["account:ann@example.com"]).counted
 
 
 def test_the_audit_row_and_the_session_commit_together(
-    client: TestClient, db: Database, ann: str, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, db: Database, login_db: Database, ann: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A login whose session cannot be written leaves no 'login.succeeded' row either."""
 
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(db.sessions, "create", broken)
+    monkeypatch.setattr(login_db.sessions, "create", broken)
     with pytest.raises(RuntimeError):
         client.post("/store/auth", json=CREDENTIALS)
     assert db.audit.search(event="login.succeeded")[1] == 0

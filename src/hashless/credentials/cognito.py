@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -21,6 +20,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
 )
 
+from hashless.blocking import DIRECT, Blocking
 from hashless.credentials._errors import (
     Target,
     error_code,
@@ -118,8 +118,10 @@ class CognitoCredentialStore:
         client_secret: str | None = None,
         auth_client: CognitoIdentityProviderClient | None = None,
         auth_attempts: int = 3,
+        blocking: Blocking = DIRECT,
     ) -> None:
         self._client = client
+        self._blocking = blocking
         # botocore's retries would resend a password check or write after a read
         # timeout, when Cognito may already have judged or applied it: one typo would
         # count several times toward its lockout, and a password write would stay in
@@ -210,7 +212,7 @@ class CognitoCredentialStore:
             except (EndpointConnectionError, ConnectTimeoutError):
                 if attempt == self._auth_attempts:
                     raise
-            time.sleep(_RETRY_PAUSE * attempt)
+            self._blocking.pause(_RETRY_PAUSE * attempt)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def create(self, username: str, email: str) -> bool:

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from hashless.blocking import DIRECT, Blocking
 from hashless.credentials.protocol import CredentialStore
 from hashless.errors import (
     AccountExists,
@@ -117,8 +118,10 @@ class MigrationEngine:
         write_window: timedelta = DEFAULT_WRITE_WINDOW,
         send_timeout: timedelta = DEFAULT_SEND_TIMEOUT,
         clock: Callable[[], datetime] = _utcnow,
+        blocking: Blocking = DIRECT,
     ) -> None:
         self._records = records
+        self._blocking = blocking
         self._store = store
         self._verifiers = verifiers
         self._observer = observer
@@ -183,11 +186,14 @@ class MigrationEngine:
 
     def _legacy_matches(self, record: CredentialRecord, password: str) -> bool:
         assert record.legacy_hash is not None
-        return self._verifiers.verify(
-            password,
-            record.legacy_hash,
-            format_name=record.legacy_format,
-            customer_id=record.customer_id,
+        legacy_hash = record.legacy_hash
+        return self._blocking.offload(
+            lambda: self._verifiers.verify(
+                password,
+                legacy_hash,
+                format_name=record.legacy_format,
+                customer_id=record.customer_id,
+            )
         )
 
     def _migrate(self, verified: CredentialRecord, password: str) -> CredentialRecord | None:
@@ -196,7 +202,9 @@ class MigrationEngine:
         a reset in progress replaces)."""
         customer_id = verified.customer_id
         try:
-            written = past_claims(lambda: self._write(customer_id, password, verified))
+            written = past_claims(
+                lambda: self._write(customer_id, password, verified), self._blocking.pause
+            )
         except Fenced:
             # An earlier write may still land: the legacy hash (which the record
             # says is in effect) lets them in, and a later login migrates.
@@ -348,7 +356,9 @@ class MigrationEngine:
         """
         validate_new_password(password)
         try:
-            written = past_claims(lambda: self._write(customer_id, password, None))
+            written = past_claims(
+                lambda: self._write(customer_id, password, None), self._blocking.pause
+            )
         except Fenced as fenced:
             raise CredentialStoreUnavailable(
                 "set_password",

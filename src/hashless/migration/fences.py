@@ -85,9 +85,9 @@ class WriteFences:
         raise Fenced(max(1, math.ceil(wait.total_seconds())), settling)
 
 
-def past_claims(write: Callable[[], T]) -> T:
+def past_claims(write: Callable[[], T], pause: Callable[[float], None] = time.sleep) -> T:
     """``write()``, tried again while another writer's claim settles, for up to
-    ``CLAIM_WAIT``; then the ``Fenced`` it raised."""
+    ``CLAIM_WAIT``; then the ``Fenced`` it raised. ``pause`` waits between tries."""
     give_up = time.monotonic() + CLAIM_WAIT
     while True:
         try:
@@ -95,4 +95,4 @@ def past_claims(write: Callable[[], T]) -> T:
         except Fenced as fenced:
             if not fenced.settling or time.monotonic() >= give_up:
                 raise
-            time.sleep(CLAIM_POLL)
+            pause(CLAIM_POLL)

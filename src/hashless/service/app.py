@@ -53,6 +53,8 @@ def create_app(context: ServiceContext) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = context.concurrency
         _settle_garbage_collector()
         yield
+        if context.loop_logins is not None:
+            await context.loop_logins.aclose()
         context.metrics.close()
 
     app = FastAPI(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
 
 from hashless.credentials.shaping import QuotaShapedStore
 from hashless.legacy import VerifierRegistry, default_registry
@@ -13,6 +16,8 @@ from hashless.platforms.standalone import STANDALONE_HOST
 from hashless.service.browser import OriginAllowlist
 from hashless.service.guard import LoginGuard
 from hashless.service.metrics import ServiceMetrics
+from hashless.service.on_loop import LoopLogins, on_loop
+from hashless.service.outage import Runner
 from hashless.service.reset_delivery import ResetDelivery
 from hashless.service.timing import FailureFloor
 from hashless.storage import Database
@@ -43,15 +48,33 @@ class ServiceContext:
     host: Host = STANDALONE_HOST
     """The platform served (standalone, medusa-v1...), as the wiring picked it."""
 
+    loop_logins: LoopLogins | None = None
+    """If set, password logins (``logins.sign_in``) run on the event loop over its
+    engine and database; everything else in worker threads over ``engine`` and ``db``."""
+
     def __post_init__(self) -> None:
-        self.guard = LoginGuard(
-            self.engine,
-            self.db,
-            FailureFloor(self.failure_floor_seconds),
+        floor = FailureFloor(self.failure_floor_seconds)
+        self.guard = self._guard(self.engine, self.db, floor, run_in_threadpool)
+        """Throttling, verification and audit for the routes in worker threads."""
+        self.logins = (
+            self.guard
+            if self.loop_logins is None
+            else self._guard(self.loop_logins.engine, self.loop_logins.db, floor, on_loop)
+        )
+        """Password logins: ``guard`` itself, or its twin on the loop."""
+        self.reset_floor = FailureFloor(0.05)
+
+    def _guard(
+        self, engine: MigrationEngine, db: Database, floor: FailureFloor, run: Runner[Any]
+    ) -> LoginGuard:
+        return LoginGuard(
+            engine,
+            db,
+            floor,
             quota=self.quota,
             on_refused=lambda: self.metrics.observe_call("check", 0.0, "throttled"),
+            run=run,
         )
-        self.reset_floor = FailureFloor(0.05)
 
     @property
     def cookie_name(self) -> str:

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import anyio
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
 
 from hashless.credentials.shaping import Prepaid, QuotaCategory, QuotaShapedStore
 from hashless.emails import email_key
@@ -24,7 +26,7 @@ from hashless.migration import CredentialRecord, MigrationEngine
 from hashless.migration.records import CredentialState
 from hashless.service.limits import ADDRESS_HOLD, ADDRESS_RULE, account_key, login_rules
 from hashless.service.migration_audit import migrations_held
-from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch
+from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch, Runner
 from hashless.service.timing import FailureFloor
 from hashless.storage import (
     AuditEntry,
@@ -111,11 +113,14 @@ class LoginGuard:
         *,
         quota: QuotaShapedStore | None = None,
         on_refused: Callable[[], None] | None = None,
+        run: Runner[Any] = run_in_threadpool,
     ) -> None:
+        """``run`` runs ``login`` for ``sign_in``: in a worker thread, or on the event
+        loop (``hashless.service.on_loop``) if ``engine`` and ``db`` are built for it."""
         self._engine = engine
         self._db = db
         self.floor = floor
-        self.outage = OutageWatch(floor)
+        self.outage = OutageWatch(floor, run=run)
         self._quota = quota
         self._on_refused = on_refused
 

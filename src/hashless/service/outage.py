@@ -15,7 +15,8 @@ every worker sees it at no extra query), for ``OUTAGE_HOLD``. While the mark hol
   (``OutageWatch.deadline``), unknown emails and wrong passwords included, with the
   ``Retry-After`` of the failure that set the mark (the mark keeps it);
 * a login still waiting for Cognito at the deadline is answered ``503`` then; its
-  worker thread finishes on its own (a migration it completes is as safe as any);
+  work (in a worker thread, or on the loop) finishes on its own (a migration it
+  completes is as safe as any);
 * every attempt counts as a failure *before* it is tried, so the limits advance
   alike whichever path the email takes and however late Cognito answers;
 * logins that need Cognito still try it, so the first one it answers (a success or
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -44,6 +45,9 @@ __all__ = ["OUTAGE_HOLD", "OUTAGE_KEY", "OutageWatch"]
 
 T = TypeVar("T")
 
+Runner = Callable[[Callable[[], T]], Awaitable[T]]
+"""Runs a synchronous login: ``run_in_threadpool``, or ``on_loop.on_loop``."""
+
 OUTAGE_KEY = "store:unavailable"
 OUTAGE_HOLD = timedelta(seconds=30)
 """How long one failure keeps the mark; every further failure renews it."""
@@ -54,8 +58,15 @@ ANSWER_SECONDS = 1.0
 class OutageWatch:
     """This process's view of the outage mark, and the deadline answers keep to."""
 
-    def __init__(self, floor: FailureFloor, *, answer_seconds: float = ANSWER_SECONDS) -> None:
+    def __init__(
+        self,
+        floor: FailureFloor,
+        *,
+        answer_seconds: float = ANSWER_SECONDS,
+        run: Runner[Any] = run_in_threadpool,
+    ) -> None:
         self._floor = floor
+        self._run = run
         self._answer_seconds = answer_seconds
         self._until = 0.0
         self.retry_after = 5
@@ -87,14 +98,17 @@ class OutageWatch:
         return time.monotonic() < self._until
 
     async def run(self, work: Callable[[], T], started: float) -> T:
-        """``work()`` in a worker thread; during an outage, given up at the deadline."""
+        """``work()`` by the runner; during an outage, given up at the deadline."""
         if not self.suspected():
-            return await run_in_threadpool(work)
-        task = asyncio.ensure_future(run_in_threadpool(work))
+            result: T = await self._run(work)
+            return result
+        task = asyncio.ensure_future(self._run(work))
         done, _ = await asyncio.wait({task}, timeout=self._remaining(started))
         if task in done:
-            return task.result()
-        # The thread cannot be stopped: keep its task alive and its outcome read.
+            finished: T = task.result()
+            return finished
+        # A thread cannot be stopped, and the loop's work must not be torn mid-write:
+        # keep its task alive and its outcome read.
         self._abandoned.add(task)
         task.add_done_callback(self._forget)
         raise CredentialStoreUnavailable(

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import make_url
 from starlette.types import ASGIApp
 
 from hashless.config import CognitoSettings, Platform, Settings, load_settings
@@ -32,6 +33,7 @@ from hashless.service.browser import OriginAllowlist
 from hashless.service.context import ServiceContext
 from hashless.service.metrics import MeteredCredentialStore, ServiceMetrics
 from hashless.service.migration_audit import migration_auditor
+from hashless.service.on_loop import LOOP_AWARE, CognitoLoopTransport, LoopLogins
 from hashless.service.request_id import current_request_id
 from hashless.service.reset_delivery import NoDelivery, ResetDelivery, WebhookDelivery
 from hashless.service.smtp_delivery import SmtpDelivery
@@ -69,12 +71,14 @@ def cognito_client(
     concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS,
     max_attempts: int = 3,
     settings: Settings | None = None,
+    on_loop: list[CognitoLoopTransport] | None = None,
 ) -> CognitoIdentityProviderClient:
     """The process's one Cognito client, its connection pool sized to ``concurrency``,
-    with the timeouts of ``settings`` (else the defaults)."""
+    with the timeouts of ``settings`` (else the defaults). Given ``on_loop``, it sends
+    through aiohttp when a login runs on the loop, and its transport joins the list."""
     assert cognito.region
     settings = settings or Settings()
-    return make_cognito_client(
+    client = make_cognito_client(
         connect_timeout=settings.cognito_connect_timeout_ms / 1000,
         read_timeout=settings.cognito_read_timeout_ms / 1000,
         max_attempts=max_attempts,
@@ -86,6 +90,9 @@ def cognito_client(
         ),
         max_pool_connections=concurrency,
     )
+    if on_loop is not None:
+        on_loop.append(CognitoLoopTransport.install(client))
+    return client
 
 
 def cognito_store(
@@ -94,19 +101,23 @@ def cognito_store(
     concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS,
     client: CognitoIdentityProviderClient | None = None,
     settings: Settings | None = None,
+    on_loop: list[CognitoLoopTransport] | None = None,
 ) -> CognitoCredentialStore:
-    """The credential store over ``client``, or over a new client sized to ``concurrency``."""
+    """The credential store over ``client``, or over new clients sized to ``concurrency``
+    (``on_loop``: see ``cognito_client``)."""
     assert cognito.user_pool_id and cognito.client_id
     return CognitoCredentialStore(
-        client or cognito_client(cognito, concurrency=concurrency, settings=settings),
+        client
+        or cognito_client(cognito, concurrency=concurrency, settings=settings, on_loop=on_loop),
         user_pool_id=cognito.user_pool_id,
         client_id=cognito.client_id,
         client_secret=(cognito.client_secret.get_secret_value() if cognito.client_secret else None),
         # Password checks and writes make one attempt per send; the store resends only
         # what surely never reached Cognito.
         auth_client=cognito_client(
-            cognito, concurrency=concurrency, max_attempts=1, settings=settings
+            cognito, concurrency=concurrency, max_attempts=1, settings=settings, on_loop=on_loop
         ),
+        blocking=LOOP_AWARE,
     )
 
 
@@ -147,7 +158,12 @@ def quota_shaped(
             share,
             on_state=on_state,
         )
-    return QuotaShapedStore(store, buckets, max_wait=settings.cognito_rate_max_wait_ms / 1000)
+    return QuotaShapedStore(
+        store,
+        buckets,
+        max_wait=settings.cognito_rate_max_wait_ms / 1000,
+        sleep=LOOP_AWARE.pause,
+    )
 
 
 HOSTS: dict[Platform, Callable[[Settings], Host]] = {
@@ -192,22 +208,35 @@ def host_for(settings: Settings) -> Host:
 
 
 def open_database(
-    settings: Settings, *, apply_migrations: bool = True, host: Host | None = None
+    settings: Settings,
+    *,
+    apply_migrations: bool = True,
+    host: Host | None = None,
+    on_loop: bool = False,
 ) -> Database:
-    """The database of ``host`` (default: the configured one), migrated unless told not."""
+    """The database of ``host`` (default: the configured one), migrated unless told not;
+    ``on_loop``: for the logins on the event loop (``Database.connect``)."""
     host = host or host_for(settings)
     if not settings.database_url:
         raise ConfigurationError(
             "HASHLESS_DATABASE_URL is not set: set it to postgresql+psycopg://user@host/db "
             "or sqlite:////absolute/path/hashless.db"
         )
+    # On PostgreSQL a worker has two pools, the logins' on the loop and the threads' for
+    # the rest: one pool's connections, split in two. A login on the loop holds one for
+    # its statements only (a first login for its locked Cognito writes), never through a
+    # password check; the other routes are a small part of a store's traffic.
+    size = min(settings.concurrency, 32)
+    if make_url(settings.database_url).get_backend_name() == "postgresql":
+        size = (size + 1) // 2
     return Database.connect(
         settings.database_url,
-        pool_size=min(settings.concurrency, 32),
+        pool_size=size,
         apply_migrations=apply_migrations,
         session_idle=timedelta(minutes=settings.session_idle_minutes),
         session_absolute=timedelta(days=settings.session_max_days),
         layout=host.layout,
+        on_loop=on_loop,
     )
 
 
@@ -255,24 +284,35 @@ def build_context(
     cookie_secure: bool = True,
     host: Host | None = None,
     metrics: ServiceMetrics | None = None,
+    login_db: Database | None = None,
+    transports: tuple[CognitoLoopTransport, ...] = (),
 ) -> ServiceContext:
+    """The context over ``db``; given ``login_db`` (built ``on_loop``), password logins
+    run on the event loop over it, Cognito through ``transports`` there."""
     metrics = metrics or ServiceMetrics()
     verifiers = default_registry(concurrency=settings.legacy_verify_concurrency)
-    auditor = migration_auditor(db)
+    metered = MeteredCredentialStore(store, metrics)
 
-    def observe(event: MigrationEvent) -> None:
-        auditor(event)
-        metrics.observe_migration(event)
+    def engine_over(records: Database) -> MigrationEngine:
+        auditor = migration_auditor(records)
 
-    return ServiceContext(
-        engine=MigrationEngine(
-            db.records,
-            MeteredCredentialStore(store, metrics),
+        def observe(event: MigrationEvent) -> None:
+            auditor(event)
+            metrics.observe_migration(event)
+
+        return MigrationEngine(
+            records.records,
+            metered,
             verifiers,
             observer=observe,
             write_window=timedelta(seconds=settings.cognito_write_window_seconds),
             send_timeout=settings.cognito_send_timeout,
-        ),
+            blocking=LOOP_AWARE,
+        )
+
+    return ServiceContext(
+        engine=engine_over(db),
+        loop_logins=(LoopLogins(engine_over(login_db), login_db, transports) if login_db else None),
         db=db,
         reset_delivery=reset_delivery or reset_delivery_for(settings),
         admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
@@ -320,12 +360,30 @@ def context_from_environment() -> ServiceContext:
         raise ConfigurationError(
             "the database schema at HASHLESS_DATABASE_URL is not current: run `hashless migrate`"
         )
-    store = cognito_store(cognito, concurrency=settings.concurrency, settings=settings)
+    transports: list[CognitoLoopTransport] = []
+    store = cognito_store(
+        cognito, concurrency=settings.concurrency, settings=settings, on_loop=transports
+    )
     metrics = ServiceMetrics()
     shaped = quota_shaped(
         store, settings, key=store.user_pool_id, on_state=metrics.observe_quota_backend
     )
-    return build_context(settings, store=shaped, db=db, metrics=metrics, host=host)
+    # On PostgreSQL password logins run on the event loop (hashless.service.on_loop),
+    # over a pool of their own; SQLite's driver has no asyncio face.
+    login_db = (
+        open_database(settings, apply_migrations=False, host=host, on_loop=True)
+        if db.engine.dialect.name == "postgresql"
+        else None
+    )
+    return build_context(
+        settings,
+        store=shaped,
+        db=db,
+        metrics=metrics,
+        host=host,
+        login_db=login_db,
+        transports=tuple(transports),
+    )
 
 
 def serving_app(context: ServiceContext) -> ASGIApp:

@@ -131,8 +131,10 @@ class Database:
         session_idle: timedelta = timedelta(days=1),
         session_absolute: timedelta = timedelta(days=30),
         layout: StoreLayout = STANDALONE,
+        on_loop: bool = False,
     ) -> Database:
-        engine = layout.bind(create_database_engine(url, pool_size=pool_size))
+        """``on_loop``: for logins on the event loop only (``create_database_engine``)."""
+        engine = layout.bind(create_database_engine(url, pool_size=pool_size, on_loop=on_loop))
         if apply_migrations:
             migrate(engine, layout.migrations)
         return cls(engine, session_idle, session_absolute, layout=layout)

@@ -106,11 +106,14 @@ RECYCLE_SECONDS = 1800
 """No connection is kept longer than this: a proxy or firewall may drop old ones."""
 
 
-def create_database_engine(url: str, *, pool_size: int = 16) -> Engine:
+def create_database_engine(url: str, *, pool_size: int = 16, on_loop: bool = False) -> Engine:
     """An engine for ``url``; raises ``ConfigurationError`` for an unusable URL.
 
     Statement parameters never reach logs or exception texts (``hide_parameters``),
     nor do result rows: both can carry legacy hashes and token hashes.
+
+    ``on_loop`` (PostgreSQL only): the synchronous face of an asyncio engine (psycopg's
+    async driver), usable only from code that ``hashless.service.on_loop`` runs.
     """
     _keep_rows_out_of_logs()
     try:
@@ -123,19 +126,25 @@ def create_database_engine(url: str, *, pool_size: int = 16) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(url)
-        engine = create_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=pool_size // 2,
+        options: dict[str, Any] = {
+            "pool_size": pool_size,
+            "max_overflow": pool_size // 2,
             # The connection used last goes out next: under light load a few warm
             # connections serve everything (their backends awake, their statements
             # prepared), where a queue would cycle through all of them; the idle
             # rest are pinged when they come back (_ping_when_rested). A first login
             # took 2-3 ms less this way (README, Medusa v1 benchmarks).
-            pool_use_lifo=True,
-            pool_recycle=RECYCLE_SECONDS,
-            hide_parameters=True,
-        )
+            "pool_use_lifo": True,
+            "pool_recycle": RECYCLE_SECONDS,
+            "hide_parameters": True,
+        }
+        if on_loop:
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            async_url = parsed.set(drivername="postgresql+psycopg")
+            engine = create_async_engine(async_url, **options).sync_engine
+        else:
+            engine = create_engine(url, **options)
         _ping_when_rested(engine)
         return engine
     except NoSuchModuleError:

@@ -93,6 +93,9 @@ class SessionRepository:
         self.idle = idle
         self.absolute = absolute
         self._clock = clock
+        self.on_end: list[Callable[[], None]] = []
+        """Called after this repository ends a session (before the commit, when it ends
+        one in a caller's transaction): whoever remembers live sessions forgets them."""
 
     def create(
         self,
@@ -190,10 +193,12 @@ class SessionRepository:
     def revoke(self, session_id: str) -> None:
         with self._sessions.begin() as session:
             session.execute(delete(CustomerSession).where(CustomerSession.id == session_id))
+        self._ended()
 
     def revoke_token(self, token: str, *, within: Connection | Writes) -> None:
         """End the session ``token`` opens, whoever's it is, in the transaction ``within``."""
         within.execute(_REVOKE, {"token_hash": token_hash(token)})
+        self._ended()
 
     def revoke_all(self, customer_id: str, *, keep: str | None = None) -> int:
         """End every session of the customer but ``keep``; returns how many ended."""
@@ -201,7 +206,13 @@ class SessionRepository:
         if keep is not None:
             statement = statement.where(CustomerSession.id != keep)
         with self._sessions.begin() as session:
-            return session.execute(statement).rowcount  # type: ignore[attr-defined,no-any-return]
+            ended: int = session.execute(statement).rowcount  # type: ignore[attr-defined]
+        self._ended()
+        return ended
+
+    def _ended(self) -> None:
+        for forget in self.on_end:
+            forget()
 
     def list(self, customer_id: str) -> list[SessionInfo]:
         with self._sessions() as session:

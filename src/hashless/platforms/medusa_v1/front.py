@@ -152,7 +152,8 @@ def medusa_front(app: FastAPI, context: ServiceContext) -> MedusaFront:
             "HASHLESS_MEDUSA_URL and HASHLESS_MEDUSA_JWT_SECRET are needed in front of Medusa"
         )
     own_cookies = (context.cookie_name, context.admin_cookie_name, context.device_cookie_name)
-    sessions = SessionCheck(context.db)
+    logins = context.loop_logins
+    sessions = SessionCheck(context.db, also_ending=(logins.db,) if logins is not None else ())
     passthrough = MedusaPassThrough(
         host.medusa_url,
         host.medusa_jwt_secret.get_secret_value(),

@@ -6,10 +6,10 @@ body) and the answer back as Medusa gave it (status, headers, cookies, streamed
 body). What changes on the way is who the request speaks for:
 
 - a live hashless session (the session cookie, or a bearer token that is one),
-  checked on every request, goes to Medusa as a one-minute Medusa JWT for that
-  customer minted at most 30 s before (:mod:`hashless.platforms.medusa_v1.tokens`), so
-  carts and orders belong to the customer, and ending the session ends Medusa's
-  access with the next request;
+  checked on every request (:mod:`hashless.platforms.medusa_v1.sessions`), goes to
+  Medusa as a one-minute Medusa JWT for that customer minted at most 30 s before
+  (:mod:`hashless.platforms.medusa_v1.tokens`), so carts and orders belong to the
+  customer, and ending the session ends Medusa's access with the next request;
 - nothing Medusa would accept on its own is passed: no ``Authorization`` but the
   minted one (a 30-day JWT Medusa issued, or any token that is no live hashless
   session), no ``x-medusa-access-token``, no ``connect.sid`` session cookie, and
@@ -22,11 +22,11 @@ body). What changes on the way is who the request speaks for:
 ``AUTH_REQUEST_PATH`` answers the same question for a proxy in front of both.
 
 This is a raw ASGI app over one pooled aiohttp client per process: no request
-parsing, no dependency injection, one database read (the session,
-:mod:`hashless.platforms.medusa_v1.sessions`) when the request carries a session token
-and none otherwise. aiohttp, not httpx: its C response parser and a pool that keeps no
-per-request bookkeeping on idle connections (httpcore polls every idle socket on each
-request) cost about a tenth of the CPU per forwarded request.
+parsing, no dependency injection, and no database read but the session's, when the
+request carries a session token the worker does not remember as live. aiohttp, not
+httpx: its C response parser and a pool that keeps no per-request bookkeeping on idle
+connections (httpcore polls every idle socket on each request) cost about a tenth of
+the CPU per forwarded request.
 """
 
 from __future__ import annotations

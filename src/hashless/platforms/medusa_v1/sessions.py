@@ -5,15 +5,13 @@ session is it? Asked through the ORM in a worker thread it cost about 0.37 ms of
 even without a pre-ping (a thread hop each way, an ORM session, a pooled SQLAlchemy
 connection); asked on the event loop over a psycopg connection of its own, with the
 repository's statement compiled once and prepared by PostgreSQL after a few uses,
-about 0.1 ms. So on
-PostgreSQL (Medusa's database always is) the check runs here; what it reads is judged
-by ``SessionRepository.settle`` as on hashless' own routes, and the rare write it
-asks for (an expired session deleted, the once-a-minute touch) goes to a worker
-thread through the repository. Any other database (the tests' SQLite) is asked
-through the repository in a worker thread, as before.
-
-The check is made on every request, never cached: ending a session (logout, "sign out
-everywhere", a password change) deletes its row, and the next request finds none.
+about 0.1 ms. So on PostgreSQL (Medusa's database always is) the check runs here, and
+a session it found live is remembered until PostgreSQL tells of its end
+(:mod:`hashless.platforms.medusa_v1.live_sessions`, where the argument is); what it
+reads or remembers is judged by ``SessionRepository.settled`` as on hashless' own
+routes, and the rare write it asks for (an expired session deleted, the once-a-minute
+touch) goes to a worker thread through the repository. Any other database (the tests'
+SQLite) is asked through the repository in a worker thread on every request.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine
 
+from hashless.platforms.medusa_v1.live_sessions import LISTENER_NAME, LiveSessions
 from hashless.storage import Database, SessionInfo
 from hashless.storage.sessions import SESSION_LOOKUP
 from hashless.tokens import token_hash
@@ -45,26 +44,39 @@ thousands of passed requests a second; the pool opens more, up to this, under lo
 class SessionCheck:
     """``await check(token)``: the customer of the live session ``token`` opens, or None."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, also_ending: tuple[Database, ...] = ()) -> None:
+        """``also_ending``: other databases of this process whose repositories end
+        sessions (the logins' own, on the event loop)."""
         self._db = db
         self._pool = _pool(db.engine) if db.engine.dialect.name == "postgresql" else None
         self._sql = _compiled(db.engine) if self._pool is not None else ""
         self._opened = False
+        self._live = _live_sessions(db.engine) if self._pool is not None else None
+        self._ending = [ending.sessions.on_end for ending in (db, *also_ending)]
+        if self._live is not None:
+            for hooks in self._ending:
+                hooks.append(self._live.forget_all)
 
     async def __call__(self, token: str) -> str | None:
         if self._pool is None:
             session = await anyio.to_thread.run_sync(self._db.sessions.resolve, token)
             return session.customer_id if session is not None else None
+        assert self._live is not None
         sessions = self._db.sessions
+        key = token_hash(token)
         now = sessions.now()
-        row = await self._read(token_hash(token))
+        known = self._live.get(key)
+        if known is not None and sessions.settled(known, now):
+            return known.customer_id
+        ends_before = self._live.ends
+        row = await self._read(key)
         if row is None:
             return None
         info = SessionInfo(*row)
-        if not sessions.settled(info, now):
-            live = await anyio.to_thread.run_sync(sessions.settle, info, now)
-            if not live:
-                return None
+        if sessions.settled(info, now):
+            self._live.remember(key, info, ends_before=ends_before)
+        elif not await anyio.to_thread.run_sync(sessions.settle, info, now):
+            return None
         return info.customer_id
 
     async def _read(self, token_hash: str) -> tuple[Any, ...] | None:
@@ -88,6 +100,10 @@ class SessionCheck:
         raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
+        if self._live is not None:
+            for hooks in self._ending:
+                hooks.remove(self._live.forget_all)
+            await self._live.aclose()
         if self._pool is not None:
             await self._pool.close()
 
@@ -107,6 +123,19 @@ def _pool(engine: Engine) -> AsyncConnectionPool:
         timeout=10.0,  # as the pass-through waits for a connection to Medusa
         name="hashless-session-check",
     )
+
+
+def _live_sessions(engine: Engine) -> LiveSessions:
+    """Heard on a connection of its own, made as the pool makes its connections."""
+    args, options = engine.dialect.create_connect_args(engine.url)
+    options.setdefault("application_name", LISTENER_NAME)
+    translate = engine.get_execution_options().get("schema_translate_map") or {}
+    schema = translate.get(None) or "public"
+
+    async def connect() -> psycopg.AsyncConnection[Any]:
+        return await psycopg.AsyncConnection.connect(*args, **options, autocommit=True)
+
+    return LiveSessions(connect, schema)
 
 
 def _compiled(engine: Engine) -> str:

@@ -45,7 +45,7 @@ async def log_in(body: CredentialsIn, request: Request, ctx: Context, origin: Or
         replaces=cookie_session_token(request, ctx),
         device=presented_device(request, ctx),
     )
-    signed_in = await ctx.guard.sign_in(body.email, body.password, origin, session)
+    signed_in = await ctx.logins.sign_in(body.email, body.password, origin, session)
     # The answer serialised here, once: FastAPI would validate the model again first.
     answer = Response(
         CustomerResponse(customer=CustomerOut.of(signed_in.customer)).model_dump_json(),
@@ -86,7 +86,7 @@ async def issue_token(
         user_agent=request.headers.get("user-agent"),
         device=presented_device(request, ctx),
     )
-    signed_in = await ctx.guard.sign_in(body.email, body.password, origin, session)
+    signed_in = await ctx.logins.sign_in(body.email, body.password, origin, session)
     remember_device(response, ctx, signed_in.device, header=True)
     return TokenResponse(access_token=signed_in.token)
 
