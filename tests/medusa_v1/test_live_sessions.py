@@ -126,11 +126,11 @@ def test_a_lost_listener_forgets_everything_and_comes_back(medusa_v1_db: Databas
             ended = connection.execute(
                 text(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name = :name"
+                    "WHERE application_name = :name AND datname = current_database()"
                 ),
                 {"name": LISTENER_NAME},
             ).scalar_one()
-            assert ended == 1
+            assert ended >= 1  # this check's listener, heard above, and any left by others
             connection.execute(
                 text("DELETE FROM hashless.customer_session WHERE customer_id = :id"),
                 {"id": gone_id},
