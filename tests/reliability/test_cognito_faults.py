@@ -58,21 +58,23 @@ def serve(
     folder: Path,
     read_timeout: float,
     write_window: float = 0.0,
+    database_url: str | None = None,
 ) -> TestClient:
-    """The app as a worker builds it from its environment, Cognito at ``endpoint``.
+    """The app as a worker builds it from its environment, Cognito at ``endpoint``, over
+    ``database_url`` (a SQLite file in ``folder`` if None).
 
     Only the timeouts differ from production (the tests would otherwise wait 5 s), and
     the write window: 0 unless a test is about it, so a request can be repeated at once.
     """
-    database = folder / "hashless.db"
-    Database.connect(f"sqlite:///{database}").engine.dispose()
+    database_url = database_url or f"sqlite:///{folder / 'hashless.db'}"
+    Database.connect(database_url).engine.dispose()
     env = {
         "COGNITO_USER_POOL_ID": pool.user_pool_id,
         "COGNITO_CLIENT_ID": pool.client_id,
         "COGNITO_ENDPOINT_URL": endpoint,
         "COGNITO_ACCESS_KEY_ID": KEYS["access_key_id"],
         "COGNITO_SECRET_ACCESS_KEY": KEYS["secret_access_key"],
-        "HASHLESS_DATABASE_URL": f"sqlite:///{database}",
+        "HASHLESS_DATABASE_URL": database_url,
         "HASHLESS_COOKIE_SECURE": "false",
         "HASHLESS_COGNITO_RATE_FILE": str(folder / "quota.bin"),
         "HASHLESS_COGNITO_CONNECT_TIMEOUT_MS": "1000",
@@ -88,7 +90,7 @@ def serve(
         patch.chdir(folder)  # no .env of the checkout
         context = wiring.context_from_environment()
     # Failed logins answer at once: nothing here is timed.
-    context.guard.floor = FailureFloor(0.0, ceiling=0.0)
+    context.guard.floor = context.logins.floor = FailureFloor(0.0, ceiling=0.0)
     return TestClient(create_app(context), raise_server_exceptions=False)
 
 
@@ -106,22 +108,37 @@ def _faults_cleared(proxy: CountingProxy) -> Iterator[None]:
     proxy.clear()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def services(
-    proxy: CountingProxy, pool: ProvisionedPool, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    proxy: CountingProxy,
+    pool: ProvisionedPool,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, TestClient]]:
-    """One service per way of reaching Cognito, sharing one database."""
+    """One service per way of reaching Cognito, sharing one database. On PostgreSQL its
+    password logins run on the event loop, Cognito through ``CognitoLoopTransport``: the
+    same faults must give the same answers there."""
     folder = tmp_path_factory.mktemp("cognito-faults")
+    database_url = None
+    if request.param == "postgres":
+        database_url = request.getfixturevalue("postgres_database")
     endpoints = {
         "patient": (proxy.url, PATIENT),
         "impatient": (proxy.url, IMPATIENT),
         "refused": (f"http://127.0.0.1:{free_port()}", PATIENT),
     }
     with ExitStack() as running:
-        yield {
-            name: running.enter_context(serve(endpoint, pool, folder, read_timeout))
+        clients = {
+            name: running.enter_context(
+                serve(endpoint, pool, folder, read_timeout, database_url=database_url)
+            )
             for name, (endpoint, read_timeout) in endpoints.items()
         }
+        for client in clients.values():
+            assert (_context(client).loop_logins is not None) == (database_url is not None)
+        yield clients
 
 
 def _context(client: TestClient) -> ServiceContext:
