@@ -27,7 +27,8 @@ from hashless.credentials.memory import InMemoryCredentialStore
 from hashless.legacy import default_registry
 from hashless.migration import MigrationEngine
 from hashless.platforms.medusa_v1 import medusa_v1_layout
-from hashless.service.guard import LoginGuard, NewSession, RequestOrigin
+from hashless.service.guard import LoginGuard
+from hashless.service.logins import NewSession, RequestOrigin
 from hashless.service.timing import FailureFloor
 from hashless.storage import STANDALONE, Database, StoreLayout
 

@@ -220,7 +220,7 @@ def test_the_service_wiring_shares_the_budget_between_hosts_through_redis(
     from hashless.config import Settings
     from hashless.credentials.memory import InMemoryCredentialStore
     from hashless.errors import CredentialStoreThrottled
-    from hashless.service.wiring import quota_shaped
+    from hashless.service.cognito_setup import quota_shaped
 
     monkeypatch.setenv("HASHLESS_QUOTA_REDIS_URL", redis_server.url)
     monkeypatch.setenv("HASHLESS_COGNITO_RATE_AUTH", "1")

@@ -73,6 +73,7 @@ def test_a_worker_serves_medusas_customers(
     app = create_app(context)
     assert context.host.name == "medusa-v1" and context.host.medusa_url == "http://127.0.0.1:9"
     assert context.loop_logins is not None and context.logins is not context.guard
+    assert context.logins.outage is context.guard.outage  # one view of the outage mark
     # The factory configured logging for its process; listen on the root logger again.
     logging.getLogger().addHandler(caplog.handler)
     caplog.set_level(logging.DEBUG)

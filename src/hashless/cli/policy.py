@@ -26,7 +26,7 @@ def policy(account_id: str | None, operator: bool) -> None:
     from hashless.config import load_settings
     from hashless.errors import ConfigurationError
     from hashless.ops.iam import pool_arn, read_pool_arn, render_policy
-    from hashless.service.wiring import cognito_client
+    from hashless.service.cognito_setup import cognito_client
 
     configure_logging("text")
     _, cognito = load_settings()

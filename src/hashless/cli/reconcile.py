@@ -41,7 +41,8 @@ def reconcile(fix: bool, mass_repair: bool, as_json: bool, grace_minutes: int) -
     from hashless.config import load_settings
     from hashless.errors import ConfigurationError
     from hashless.ops import reconcile as ops
-    from hashless.service.wiring import cognito_client, cognito_store, host_for, open_database
+    from hashless.service.cognito_setup import cognito_client, cognito_store
+    from hashless.service.wiring import host_for, open_database
 
     settings, cognito = load_settings()
     configure_logging(settings.log_format, settings.log_level)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hashless.errors import TooManyAttempts
 from hashless.service.context import ServiceContext
-from hashless.service.guard import RequestOrigin
+from hashless.service.logins import RequestOrigin
 from hashless.storage import CustomerRow, ThrottleRule
 from hashless.storage.devices import DEVICE_LIFETIME
 from hashless.storage.sessions import SessionInfo

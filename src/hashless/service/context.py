@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
-
-from starlette.concurrency import run_in_threadpool
+from functools import partial
 
 from hashless.credentials.shaping import QuotaShapedStore
 from hashless.legacy import VerifierRegistry, default_registry
@@ -17,7 +15,6 @@ from hashless.service.browser import OriginAllowlist
 from hashless.service.guard import LoginGuard
 from hashless.service.metrics import ServiceMetrics
 from hashless.service.on_loop import LoopLogins, on_loop
-from hashless.service.outage import Runner
 from hashless.service.reset_delivery import ResetDelivery
 from hashless.service.timing import FailureFloor
 from hashless.storage import Database
@@ -53,28 +50,25 @@ class ServiceContext:
     engine and database; everything else in worker threads over ``engine`` and ``db``."""
 
     def __post_init__(self) -> None:
-        floor = FailureFloor(self.failure_floor_seconds)
-        self.guard = self._guard(self.engine, self.db, floor, run_in_threadpool)
-        """Throttling, verification and audit for the routes in worker threads."""
-        self.logins = (
-            self.guard
-            if self.loop_logins is None
-            else self._guard(self.loop_logins.engine, self.loop_logins.db, floor, on_loop)
-        )
-        """Password logins: ``guard`` itself, or its twin on the loop."""
-        self.reset_floor = FailureFloor(0.05)
-
-    def _guard(
-        self, engine: MigrationEngine, db: Database, floor: FailureFloor, run: Runner[Any]
-    ) -> LoginGuard:
-        return LoginGuard(
-            engine,
-            db,
-            floor,
+        guard = partial(
+            LoginGuard,
+            floor=FailureFloor(self.failure_floor_seconds),
             quota=self.quota,
             on_refused=lambda: self.metrics.observe_call("check", 0.0, "throttled"),
-            run=run,
         )
+        self.guard = guard(self.engine, self.db)
+        """Throttling, verification and audit for the routes in worker threads."""
+        self.logins = self.guard
+        """Password logins: ``guard`` itself, or its twin on the loop (same failure
+        floor, same view of the outage mark)."""
+        if self.loop_logins is not None:
+            self.logins = guard(
+                self.loop_logins.engine,
+                self.loop_logins.db,
+                run=on_loop,
+                outage=self.guard.outage,
+            )
+        self.reset_floor = FailureFloor(0.05)
 
     @property
     def cookie_name(self) -> str:

@@ -25,6 +25,7 @@ from hashless.errors import (
 from hashless.migration import CredentialRecord, MigrationEngine
 from hashless.migration.records import CredentialState
 from hashless.service.limits import ADDRESS_HOLD, ADDRESS_RULE, account_key, login_rules
+from hashless.service.logins import NewSession, RequestOrigin, SignedIn
 from hashless.service.migration_audit import migrations_held
 from hashless.service.outage import OUTAGE_HOLD, OUTAGE_KEY, OutageWatch, Runner
 from hashless.service.timing import FailureFloor
@@ -38,43 +39,7 @@ from hashless.storage import (
 )
 from hashless.storage.devices import SeenDevice
 
-__all__ = [
-    "LoginGuard",
-    "NewSession",
-    "RequestOrigin",
-    "SignedIn",
-]
-
-
-@dataclass(frozen=True)
-class RequestOrigin:
-    """Where a request came from, for the audit trail and address limits."""
-
-    ip: str | None = None
-    request_id: str | None = None
-
-
-@dataclass(frozen=True)
-class NewSession:
-    """The session a successful password login opens."""
-
-    kind: str
-    """``cookie`` or ``bearer``."""
-    user_agent: str | None = None
-    replaces: str | None = None
-    """The token of a session cookie the browser already holds: it ends, so a planted
-    cookie never becomes a login."""
-    device: str | None = None
-    """The known-device token the client presented, if any."""
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    customer: CustomerRow
-    token: str
-    """The new session's token: the only time it exists outside the client."""
-    device: str
-    """The known-device token the client keeps from now on."""
+__all__ = ["LoginGuard"]
 
 
 class _SlotWait(Exception):
@@ -114,13 +79,16 @@ class LoginGuard:
         quota: QuotaShapedStore | None = None,
         on_refused: Callable[[], None] | None = None,
         run: Runner[Any] = run_in_threadpool,
+        outage: OutageWatch | None = None,
     ) -> None:
         """``run`` runs ``login`` for ``sign_in``: in a worker thread, or on the event
-        loop (``hashless.service.on_loop``) if ``engine`` and ``db`` are built for it."""
+        loop (``hashless.service.on_loop``) if ``engine`` and ``db`` are built for it.
+        ``outage``: the process's view of the outage mark, if another guard has it."""
         self._engine = engine
         self._db = db
+        self._run = run
         self.floor = floor
-        self.outage = OutageWatch(floor, run=run)
+        self.outage = outage or OutageWatch(floor)
         self._quota = quota
         self._on_refused = on_refused
 
@@ -154,7 +122,9 @@ class LoginGuard:
         try:
             try:
                 return await self.outage.run(
-                    lambda: self.login(email, password, origin, session, ticket), started
+                    lambda: self.login(email, password, origin, session, ticket),
+                    started,
+                    self._run,
                 )
             except _SlotWait as slot:
                 await anyio.sleep(slot.seconds)
@@ -162,6 +132,7 @@ class LoginGuard:
                 return await self.outage.run(
                     lambda: self.login(email, password, origin, session, slot_taken=True),
                     started,
+                    self._run,
                 )
         except (InvalidCredentials, TooManyAttempts):
             await self.floor.pad(started)

@@ -58,15 +58,8 @@ ANSWER_SECONDS = 1.0
 class OutageWatch:
     """This process's view of the outage mark, and the deadline answers keep to."""
 
-    def __init__(
-        self,
-        floor: FailureFloor,
-        *,
-        answer_seconds: float = ANSWER_SECONDS,
-        run: Runner[Any] = run_in_threadpool,
-    ) -> None:
+    def __init__(self, floor: FailureFloor, *, answer_seconds: float = ANSWER_SECONDS) -> None:
         self._floor = floor
-        self._run = run
         self._answer_seconds = answer_seconds
         self._until = 0.0
         self.retry_after = 5
@@ -97,16 +90,16 @@ class OutageWatch:
     def suspected(self) -> bool:
         return time.monotonic() < self._until
 
-    async def run(self, work: Callable[[], T], started: float) -> T:
-        """``work()`` by the runner; during an outage, given up at the deadline."""
+    async def run(
+        self, work: Callable[[], T], started: float, runner: Runner[T] = run_in_threadpool
+    ) -> T:
+        """``work()`` by ``runner``; during an outage, given up at the deadline."""
         if not self.suspected():
-            result: T = await self._run(work)
-            return result
-        task = asyncio.ensure_future(self._run(work))
+            return await runner(work)
+        task = asyncio.ensure_future(runner(work))
         done, _ = await asyncio.wait({task}, timeout=self._remaining(started))
         if task in done:
-            finished: T = task.result()
-            return finished
+            return task.result()
         # A thread cannot be stopped, and the loop's work must not be torn mid-write:
         # keep its task alive and its outcome read.
         self._abandoned.add(task)

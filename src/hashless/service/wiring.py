@@ -1,25 +1,19 @@
-"""Build a ``ServiceContext`` from settings: the one place that knows every concrete class."""
+"""Build a ``ServiceContext`` from settings: with ``hashless.service.cognito_setup`` (the
+Cognito side), the one place that knows every concrete class."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import make_url
 from starlette.types import ASGIApp
 
 from hashless.config import CognitoSettings, Platform, Settings, load_settings
-from hashless.credentials.client import DEFAULT_MAX_POOL_CONNECTIONS, make_cognito_client
-from hashless.credentials.cognito import CognitoCredentialStore
 from hashless.credentials.protocol import CredentialStore
 from hashless.credentials.shaping import (
-    QuotaCategory,
     QuotaShapedStore,
-    SharedTokenBuckets,
-    TokenBuckets,
-    default_bucket_file,
 )
 from hashless.errors import ConfigurationError
 from hashless.legacy import default_registry
@@ -30,6 +24,7 @@ from hashless.platforms.medusa_v1 import medusa_v1_host
 from hashless.platforms.standalone import standalone_host
 from hashless.service.app import create_app
 from hashless.service.browser import OriginAllowlist
+from hashless.service.cognito_setup import cognito_store, quota_shaped
 from hashless.service.context import ServiceContext
 from hashless.service.metrics import MeteredCredentialStore, ServiceMetrics
 from hashless.service.migration_audit import migration_auditor
@@ -40,8 +35,6 @@ from hashless.service.smtp_delivery import SmtpDelivery
 from hashless.storage import Database
 
 if TYPE_CHECKING:
-    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-
     from hashless.ops.findings import Finding
 
 __all__ = [
@@ -49,121 +42,17 @@ __all__ = [
     "HOSTS",
     "STORE_CHECKS",
     "build_context",
-    "cognito_client",
-    "cognito_store",
     "context_from_environment",
     "create_app_from_environment",
     "host_for",
     "medusa_v2_app_from_environment",
     "open_database",
-    "quota_shaped",
     "reset_delivery_for",
     "serving_app",
 ]
 
 APP_FACTORY = "hashless.service.wiring:create_app_from_environment"
 """What ``uvicorn --factory`` imports in each worker process."""
-
-
-def cognito_client(
-    cognito: CognitoSettings,
-    *,
-    concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS,
-    max_attempts: int = 3,
-    settings: Settings | None = None,
-    on_loop: list[CognitoLoopTransport] | None = None,
-) -> CognitoIdentityProviderClient:
-    """The process's one Cognito client, its connection pool sized to ``concurrency``,
-    with the timeouts of ``settings`` (else the defaults). Given ``on_loop``, it sends
-    through aiohttp when a login runs on the loop, and its transport joins the list."""
-    assert cognito.region
-    settings = settings or Settings()
-    client = make_cognito_client(
-        connect_timeout=settings.cognito_connect_timeout_ms / 1000,
-        read_timeout=settings.cognito_read_timeout_ms / 1000,
-        max_attempts=max_attempts,
-        region=cognito.region,
-        endpoint_url=cognito.endpoint_url,
-        access_key_id=cognito.access_key_id,
-        secret_access_key=(
-            cognito.secret_access_key.get_secret_value() if cognito.secret_access_key else None
-        ),
-        max_pool_connections=concurrency,
-    )
-    if on_loop is not None:
-        on_loop.append(CognitoLoopTransport.install(client))
-    return client
-
-
-def cognito_store(
-    cognito: CognitoSettings,
-    *,
-    concurrency: int = DEFAULT_MAX_POOL_CONNECTIONS,
-    client: CognitoIdentityProviderClient | None = None,
-    settings: Settings | None = None,
-    on_loop: list[CognitoLoopTransport] | None = None,
-) -> CognitoCredentialStore:
-    """The credential store over ``client``, or over new clients sized to ``concurrency``
-    (``on_loop``: see ``cognito_client``)."""
-    assert cognito.user_pool_id and cognito.client_id
-    return CognitoCredentialStore(
-        client
-        or cognito_client(cognito, concurrency=concurrency, settings=settings, on_loop=on_loop),
-        user_pool_id=cognito.user_pool_id,
-        client_id=cognito.client_id,
-        client_secret=(cognito.client_secret.get_secret_value() if cognito.client_secret else None),
-        # Password checks and writes make one attempt per send; the store resends only
-        # what surely never reached Cognito.
-        auth_client=cognito_client(
-            cognito, concurrency=concurrency, max_attempts=1, settings=settings, on_loop=on_loop
-        ),
-        blocking=LOOP_AWARE,
-    )
-
-
-def quota_shaped(
-    store: CredentialStore,
-    settings: Settings,
-    *,
-    key: str,
-    on_state: Callable[[bool, int], None] | None = None,
-) -> CredentialStore:
-    """``store`` held under the configured Cognito rates: shared by every host through
-    Redis if ``HASHLESS_QUOTA_REDIS_URL`` is set, else by this host's workers through one
-    file (named after ``key``, the pool id, unless configured). ``on_state`` hears when
-    the Redis budget falls back to this host's share, and how many hosts share it."""
-    path = (
-        Path(settings.cognito_rate_file) if settings.cognito_rate_file else default_bucket_file(key)
-    )
-    rates = {
-        QuotaCategory.AUTHENTICATION: settings.cognito_rate_auth,
-        QuotaCategory.CREATION: settings.cognito_rate_create,
-        QuotaCategory.ACCOUNT_RECOVERY: settings.cognito_rate_recovery,
-        QuotaCategory.UPDATE: settings.cognito_rate_update,
-    }
-    buckets: TokenBuckets
-    if settings.quota_redis_url is None:
-        buckets = SharedTokenBuckets(path, rates)
-    else:
-        from hashless.credentials import redis_quota
-
-        def share(hosts: int) -> SharedTokenBuckets:
-            return SharedTokenBuckets(path, {c: rate / hosts for c, rate in rates.items()})
-
-        buckets = redis_quota.RedisTokenBuckets(
-            redis_quota.connect(settings.quota_redis_url.get_secret_value()),
-            settings.quota_redis_key or f"hashless:quota:{key}",
-            redis_quota.host_identity(path),
-            rates,
-            share,
-            on_state=on_state,
-        )
-    return QuotaShapedStore(
-        store,
-        buckets,
-        max_wait=settings.cognito_rate_max_wait_ms / 1000,
-        sleep=LOOP_AWARE.pause,
-    )
 
 
 HOSTS: dict[Platform, Callable[[Settings], Host]] = {

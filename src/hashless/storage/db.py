@@ -139,6 +139,9 @@ def create_database_engine(url: str, *, pool_size: int = 16, on_loop: bool = Fal
             "hide_parameters": True,
         }
         if on_loop:
+            # Here, not at the top: SQLAlchemy's asyncio module will not import without
+            # greenlet, which only the service extra installs (the CLI and Django need
+            # neither).
             from sqlalchemy.ext.asyncio import create_async_engine
 
             async_url = parsed.set(drivername="postgresql+psycopg")

@@ -46,7 +46,7 @@ from psycopg import sql
 
 from hashless.storage import SessionInfo
 
-__all__ = ["LISTENER_NAME", "LiveSessions", "session_ended_channel"]
+__all__ = ["LISTENER_NAME", "LiveSessions"]
 
 log = logging.getLogger("hashless.medusa")
 
@@ -54,11 +54,6 @@ LISTENER_NAME = "hashless session ends"
 """The listener's ``application_name`` in ``pg_stat_activity``, unless the URL names one."""
 _LIMIT = 10_000
 """Remembered sessions per worker: past this the oldest are read again."""
-
-
-def session_ended_channel(schema: str) -> str:
-    """The channel the ``h0002`` trigger notifies for sessions of the state ``schema``."""
-    return f"{schema}.session_ended"
 
 
 class LiveSessions:
@@ -73,7 +68,7 @@ class LiveSessions:
     ) -> None:
         self._connect = connect
         self._schema = schema
-        self._channel = session_ended_channel(schema)
+        self._channel = f"{schema}.session_ended"  # as the h0002 trigger names it
         self._beat = beat
         self._known: dict[str, SessionInfo] = {}
         self._key_of: dict[str, str] = {}  # session id -> token hash
@@ -136,19 +131,7 @@ class LiveSessions:
                             self._schema,
                         )
                         return
-                    await connection.execute(
-                        sql.SQL("LISTEN {}").format(sql.Identifier(self._channel))
-                    )
-                    self.forget_all()
-                    self._heard_at = time.monotonic()
-                    while True:
-                        async for notice in connection.notifies(timeout=self._beat):
-                            if notice.payload == "*":
-                                self.forget_all()
-                            else:
-                                self._forget(notice.payload)
-                        await asyncio.wait_for(connection.execute("SELECT 1"), self._beat)
-                        self._heard_at = time.monotonic()
+                    await self._hear(connection)
             except (psycopg.Error, OSError, TimeoutError) as exc:
                 self._heard_at = -float("inf")
                 self.forget_all()
@@ -158,6 +141,20 @@ class LiveSessions:
                     type(exc).__name__,
                 )
                 await asyncio.sleep(self._beat)
+
+    async def _hear(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        """Listen until the connection fails, proving every ``beat`` that it still hears."""
+        await connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+        self.forget_all()
+        self._heard_at = time.monotonic()
+        while True:
+            async for notice in connection.notifies(timeout=self._beat):
+                if notice.payload == "*":
+                    self.forget_all()
+                else:
+                    self._forget(notice.payload)
+            await asyncio.wait_for(connection.execute("SELECT 1"), self._beat)
+            self._heard_at = time.monotonic()
 
     async def aclose(self) -> None:
         if self._listener is not None:

@@ -48,12 +48,15 @@ class SessionCheck:
         """``also_ending``: other databases of this process whose repositories end
         sessions (the logins' own, on the event loop)."""
         self._db = db
-        self._pool = _pool(db.engine) if db.engine.dialect.name == "postgresql" else None
-        self._sql = _compiled(db.engine) if self._pool is not None else ""
+        self._pool: AsyncConnectionPool | None = None
+        self._live: LiveSessions | None = None
+        self._sql = ""
         self._opened = False
-        self._live = _live_sessions(db.engine) if self._pool is not None else None
         self._ending = [ending.sessions.on_end for ending in (db, *also_ending)]
-        if self._live is not None:
+        if db.engine.dialect.name == "postgresql":
+            self._pool = _pool(db.engine)
+            self._sql = _compiled(db.engine)
+            self._live = _live_sessions(db.engine)
             for hooks in self._ending:
                 hooks.append(self._live.forget_all)
 
@@ -108,15 +111,20 @@ class SessionCheck:
             await self._pool.close()
 
 
-def _pool(engine: Engine) -> AsyncConnectionPool:
-    """Connections made as the engine makes its own (same server, user, options),
-    outside transactions (the check only reads), named in ``pg_stat_activity`` unless
-    the URL names them."""
+def _connection(engine: Engine, name: str) -> tuple[Any, dict[str, Any]]:
+    """Connection arguments as the engine makes its own (same server, user, options),
+    outside transactions (the check only reads), named ``name`` in ``pg_stat_activity``
+    unless the URL names them."""
     args, options = engine.dialect.create_connect_args(engine.url)
-    options.setdefault("application_name", APPLICATION_NAME)
+    options.setdefault("application_name", name)
+    return args, {**options, "autocommit": True}
+
+
+def _pool(engine: Engine) -> AsyncConnectionPool:
+    args, options = _connection(engine, APPLICATION_NAME)
     return AsyncConnectionPool(
         *args,
-        kwargs={**options, "autocommit": True},
+        kwargs=options,
         min_size=1,
         max_size=_CONNECTIONS,
         open=False,
@@ -127,13 +135,12 @@ def _pool(engine: Engine) -> AsyncConnectionPool:
 
 def _live_sessions(engine: Engine) -> LiveSessions:
     """Heard on a connection of its own, made as the pool makes its connections."""
-    args, options = engine.dialect.create_connect_args(engine.url)
-    options.setdefault("application_name", LISTENER_NAME)
+    args, options = _connection(engine, LISTENER_NAME)
     translate = engine.get_execution_options().get("schema_translate_map") or {}
     schema = translate.get(None) or "public"
 
     async def connect() -> psycopg.AsyncConnection[Any]:
-        return await psycopg.AsyncConnection.connect(*args, **options, autocommit=True)
+        return await psycopg.AsyncConnection.connect(*args, **options)
 
     return LiveSessions(connect, schema)
 

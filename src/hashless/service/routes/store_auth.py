@@ -16,7 +16,7 @@ from hashless.service.auth import (
     remember_device,
     set_session_cookie,
 )
-from hashless.service.guard import NewSession
+from hashless.service.logins import NewSession
 from hashless.service.schemas import (
     CredentialsIn,
     CustomerOut,

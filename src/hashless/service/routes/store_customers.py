@@ -29,8 +29,8 @@ from hashless.service.auth import (
     set_session_cookie,
 )
 from hashless.service.context import ServiceContext
-from hashless.service.guard import RequestOrigin
 from hashless.service.limits import reset_rules
+from hashless.service.logins import RequestOrigin
 from hashless.service.medusa import merge_metadata, update_billing_address
 from hashless.service.reset_delivery import ResetEvent
 from hashless.service.schemas import (
